@@ -1,0 +1,70 @@
+package io.keeper.aftercommand;
+
+import static io.keeper.aftercommand.TestProcesses.backgroundSleep;
+import static io.keeper.aftercommand.TestProcesses.isRunning;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Checks that the runner keeps commands off the caller's thread and shuts down without leaving processes. */
+class AfterCommandRunnerTest {
+
+    private static final Duration GENEROUS = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void runnerKeepsWorkingAfterAHangingCommand() throws Exception {
+        try (AfterCommandRunner runner = new AfterCommandRunner()) {
+            Future<AfterCommandResult> hanging = runner.submit(
+                    new AfterCommand("sleep 300", Duration.ofSeconds(1)), Map.of("KEEPER_EVENT", "promote"));
+            assertFalse(hanging.isDone(), "submit returns while the command still runs");
+
+            Future<AfterCommandResult> next = runner.submit(new AfterCommand("exit 0", GENEROUS), Map.of());
+
+            assertTrue(next.get(GENEROUS.toMillis(), TimeUnit.MILLISECONDS).succeeded());
+            assertTrue(hanging.get().timedOut());
+        }
+    }
+
+    @Test
+    void closeInterruptsTheRunningCommandAndKillsItsTree() throws Exception {
+        AfterCommandRunner runner = new AfterCommandRunner(Duration.ofMillis(100));
+        Future<AfterCommandResult> running = runner.submit(
+                new AfterCommand(backgroundSleep("child", 300) + "; wait", GENEROUS), Map.of("PIDS", dir.toString()));
+        Future<AfterCommandResult> queued = runner.submit(new AfterCommand("true", GENEROUS), Map.of());
+        long pid = TestProcesses.awaitPid(dir.resolve("child"), Duration.ofSeconds(5));
+
+        runner.close();
+
+        assertTrue(running.get(1, TimeUnit.SECONDS).interrupted());
+        assertTrue(queued.isCancelled(), "a queued command that never started is cancelled, not left hanging");
+        assertFalse(isRunning(pid), "background child still runs");
+    }
+
+    @Test
+    void runsNothingOnceClosedAndClosesTwiceWithoutHarm() throws Exception {
+        AfterCommandRunner runner = new AfterCommandRunner();
+        runner.close();
+        runner.close();
+        Path marker = dir.resolve("ran");
+
+        AfterCommandResult result = runner.submit(new AfterCommand("touch \"$MARKER\"", GENEROUS),
+                Map.of("MARKER", marker.toString())).get(1, TimeUnit.SECONDS);
+
+        assertNotNull(result.startError());
+        assertEquals(AfterCommandResult.NO_EXIT_CODE, result.exitCode());
+        assertFalse(Files.exists(marker));
+    }
+}

@@ -1,0 +1,208 @@
+package io.keeper.heartbeat;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One reused JDBC connection to one server, where every call has a hard deadline in milliseconds.
+ * The driver's own connect timeout is in whole seconds, so the deadline is enforced here: a call that
+ * overruns is abandoned, its connection aborted, and the next call connects afresh.
+ */
+public final class PgSession implements AutoCloseable {
+
+    /** Work done on the connection. */
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T apply(Connection connection) throws SQLException;
+    }
+
+    private final Conninfo conninfo;
+    private final Map<String, String> env;
+    private final ExecutorService workers;
+    private volatile Duration deadline;
+    private Connection connection;
+
+    public PgSession(Conninfo conninfo, Map<String, String> env, Duration deadline, String threadName) {
+        this.conninfo = conninfo;
+        this.env = env;
+        this.deadline = deadline;
+        this.workers = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public Conninfo conninfo() {
+        return conninfo;
+    }
+
+    public void setDeadline(Duration deadline) {
+        this.deadline = deadline;
+    }
+
+    public Duration deadline() {
+        return deadline;
+    }
+
+    /** Runs work within the session's deadline; a failure or timeout drops the connection. */
+    public <T> T call(SqlWork<T> work) throws SQLException, TimeoutException, InterruptedException {
+        return call(work, deadline);
+    }
+
+    public synchronized <T> T call(SqlWork<T> work, Duration limit)
+            throws SQLException, TimeoutException, InterruptedException {
+        return attempt(work, limit);
+    }
+
+    /**
+     * Runs read-only work that may safely run twice: when a kept connection turns out to be dead (the server
+     * restarted since the last call), it is retried once on a fresh connection within the same deadline.
+     */
+    public synchronized <T> T callIdempotent(SqlWork<T> work)
+            throws SQLException, TimeoutException, InterruptedException {
+        Duration limit = deadline;
+        long start = System.nanoTime();
+        boolean reused = connection != null;
+        try {
+            return attempt(work, limit);
+        } catch (SQLException e) {
+            Duration left = limit.minusNanos(System.nanoTime() - start);
+            if (!reused || !connectionLost(e) || left.toMillis() < 50) {
+                throw e;
+            }
+            return attempt(work, left);
+        }
+    }
+
+    /** Connection-level failures (class 08) and server-side session ends (admin shutdown, crash shutdown). */
+    static boolean connectionLost(SQLException e) {
+        String state = e.getSQLState();
+        return state == null || state.startsWith("08") || "57P01".equals(state) || "57P02".equals(state);
+    }
+
+    private <T> T attempt(SqlWork<T> work, Duration limit)
+            throws SQLException, TimeoutException, InterruptedException {
+        Attempt<T> attempt = new Attempt<>(connection, work, limit);
+        Future<T> future;
+        try {
+            future = workers.submit(attempt);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new SQLException("session to " + conninfo.address() + " is closed", "08003", e);
+        }
+        try {
+            T result = future.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            connection = attempt.connection;
+            return result;
+        } catch (TimeoutException e) {
+            abandon(attempt, future);
+            throw new TimeoutException("no answer from " + conninfo.address() + " within " + limit.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            abandon(attempt, future);
+            throw e;
+        } catch (ExecutionException e) {
+            abandon(attempt, future);
+            Throwable cause = e.getCause();
+            if (cause instanceof SQLException) {
+                throw (SQLException) cause;
+            }
+            throw new SQLException("unexpected failure talking to " + conninfo.address() + ": " + cause, "58000", cause);
+        }
+    }
+
+    private void abandon(Attempt<?> attempt, Future<?> future) {
+        connection = null;
+        attempt.abandon();
+        future.cancel(true);
+    }
+
+    private Connection open(Duration limit) throws SQLException {
+        Properties props = conninfo.jdbcProperties(env);
+        String seconds = String.valueOf(Math.max(1, (limit.toMillis() + 999) / 1000));
+        props.setProperty("connectTimeout", seconds);
+        props.setProperty("loginTimeout", seconds);
+        props.setProperty("socketTimeout", seconds);
+        props.setProperty("tcpKeepAlive", "true");
+        return DriverManager.getConnection(conninfo.jdbcUrl(), props);
+    }
+
+    /** Drops the current connection, e.g. after a configuration reload. */
+    public synchronized void reset() {
+        closeQuietly(connection);
+        connection = null;
+    }
+
+    @Override
+    public synchronized void close() {
+        reset();
+        workers.shutdownNow();
+    }
+
+    static void closeQuietly(Connection c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (SQLException | RuntimeException ignored) {
+            // the connection is being thrown away; nothing more to do
+        }
+    }
+
+    /** One call on a worker thread; if abandoned, it closes whatever connection it ends up holding. */
+    private final class Attempt<T> implements Callable<T> {
+        private final SqlWork<T> work;
+        private final Duration limit;
+        private Connection connection;
+        private boolean abandoned;
+
+        Attempt(Connection reuse, SqlWork<T> work, Duration limit) {
+            this.connection = reuse;
+            this.work = work;
+            this.limit = limit;
+        }
+
+        @Override
+        public T call() throws SQLException {
+            Connection c;
+            synchronized (this) {
+                c = connection;
+            }
+            if (c == null || c.isClosed()) {
+                c = open(limit);
+            }
+            synchronized (this) {
+                connection = c;
+                if (abandoned) {
+                    closeQuietly(c);
+                    throw new SQLException("abandoned after the deadline", "57014");
+                }
+            }
+            c.setNetworkTimeout(Runnable::run, (int) Math.max(1, limit.toMillis()));
+            return work.apply(c);
+        }
+
+        synchronized void abandon() {
+            abandoned = true;
+            Connection c = connection;
+            if (c != null) {
+                try {
+                    c.abort(Runnable::run);
+                } catch (SQLException | RuntimeException ignored) {
+                    closeQuietly(c);
+                }
+            }
+        }
+    }
+}

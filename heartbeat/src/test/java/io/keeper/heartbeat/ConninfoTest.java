@@ -1,0 +1,419 @@
+package io.keeper.heartbeat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Parsing libpq connection strings and turning them into a JDBC URL and properties. */
+class ConninfoTest {
+
+    @TempDir
+    Path dir;
+
+    // ---- key=value form ----
+
+    @Test
+    void parsesKeyValuePairsWithSpacesAroundTheEqualsSign() {
+        Conninfo c = Conninfo.parse("  host = db1   port= 5433 user =app\tdbname=appdb  ");
+
+        assertEquals("db1", c.host());
+        assertEquals(5433, c.port());
+        assertEquals("app", c.user());
+        assertEquals("appdb", c.dbname());
+    }
+
+    @Test
+    void quotedValueKeepsSpacesAndEscapedQuotes() {
+        Conninfo c = Conninfo.parse("password='it\\'s a \\\\secret' application_name='keeper east' host=db1");
+
+        assertEquals("it's a \\secret", c.get("password"));
+        assertEquals("keeper east", c.get("application_name"));
+        assertEquals("db1", c.host());
+    }
+
+    @Test
+    void emptyQuotedValueIsEmpty() {
+        assertEquals("", Conninfo.parse("host=db1 password=''").get("password"));
+    }
+
+    @Test
+    void backslashEscapesInAnUnquotedValue() {
+        assertEquals("a b", Conninfo.parse("password=a\\ b host=db1").get("password"));
+    }
+
+    @Test
+    void missingEqualsIsRejectedNamingTheKey() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Conninfo.parse("host=db1 port"));
+        assertEquals("missing \"=\" after \"port\"", e.getMessage());
+    }
+
+    @Test
+    void unterminatedQuoteIsRejected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Conninfo.parse("host=db1 application_name='keeper"));
+        assertTrue(e.getMessage().contains("unterminated"), e.getMessage());
+        assertTrue(e.getMessage().contains("application_name"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "   "})
+    void emptyStringIsRejected(String text) {
+        assertThrows(IllegalArgumentException.class, () -> Conninfo.parse(text));
+    }
+
+    @Test
+    void nullIsRejected() {
+        assertThrows(IllegalArgumentException.class, () -> Conninfo.parse(null));
+    }
+
+    // ---- URI form ----
+
+    @Test
+    void parsesUriWithCredentialsPortDatabaseAndParameters() {
+        Conninfo c = Conninfo.parse("postgresql://app:s3cret@db1.example.com:5433/appdb?sslmode=require"
+                + "&application_name=keeper");
+
+        assertEquals("app", c.user());
+        assertEquals("s3cret", c.get("password"));
+        assertEquals("db1.example.com", c.host());
+        assertEquals(5433, c.port());
+        assertEquals("appdb", c.dbname());
+        assertEquals("require", c.get("sslmode"));
+        assertEquals("keeper", c.get("application_name"));
+    }
+
+    @Test
+    void acceptsThePostgresScheme() {
+        Conninfo c = Conninfo.parse("postgres://app@db1/appdb");
+
+        assertEquals("db1", c.host());
+        assertEquals("app", c.user());
+        assertFalse(c.hasPassword());
+    }
+
+    @Test
+    void uriComponentsArePercentDecoded() {
+        Conninfo c = Conninfo.parse("postgresql://us%40er:p%40ss%3Aw%2Fo%25rd@db1/my%20db?application_name=keeper%20east");
+
+        assertEquals("us@er", c.user());
+        assertEquals("p@ss:w/o%rd", c.get("password"));
+        assertEquals("my db", c.dbname());
+        assertEquals("keeper east", c.get("application_name"));
+    }
+
+    @Test
+    void plusInAUriIsALiteralPlus() {
+        assertEquals("a+b", Conninfo.parse("postgresql://app:a+b@db1/appdb").get("password"));
+    }
+
+    @Test
+    void passwordWithAnUnencodedAtSignSplitsAtTheLastAt() {
+        Conninfo c = Conninfo.parse("postgresql://app:p@ss@db1/appdb");
+
+        assertEquals("p@ss", c.get("password"));
+        assertEquals("db1", c.host());
+    }
+
+    @Test
+    void bracketedIpv6HostWithPort() {
+        Conninfo c = Conninfo.parse("postgresql://app@[::1]:5433/appdb");
+
+        assertEquals("::1", c.host());
+        assertEquals(5433, c.port());
+        assertEquals("[::1]:5433", c.address());
+        assertEquals("jdbc:postgresql://[::1]:5433/appdb", c.jdbcUrl());
+    }
+
+    @Test
+    void bracketedIpv6HostWithoutPortUsesTheDefaultPort() {
+        Conninfo c = Conninfo.parse("postgresql://[fe80::1]/appdb");
+
+        assertEquals("fe80::1", c.host());
+        assertEquals(5432, c.port());
+    }
+
+    @Test
+    void uriWithoutHostMeansLocalhost() {
+        Conninfo c = Conninfo.parse("postgresql:///appdb");
+
+        assertEquals("localhost", c.host());
+        assertEquals("appdb", c.dbname());
+    }
+
+    @Test
+    void uriParameterWithoutValueIsRejected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Conninfo.parse("postgresql://db1/appdb?sslmode"));
+        assertTrue(e.getMessage().contains("expected name=value"), e.getMessage());
+    }
+
+    // ---- defaults ----
+
+    @Test
+    void portDefaultsTo5432AndDatabaseToTheUser() {
+        Conninfo c = Conninfo.parse("host=db1 user=app");
+
+        assertEquals(5432, c.port());
+        assertEquals("app", c.dbname());
+    }
+
+    @Test
+    void userDefaultsToTheOperatingSystemUser() {
+        Conninfo c = Conninfo.parse("host=db1");
+
+        assertEquals(System.getProperty("user.name"), c.user());
+        assertEquals(System.getProperty("user.name"), c.dbname());
+    }
+
+    @Test
+    void hostaddrIsUsedWhenThereIsNoHost() {
+        assertEquals("10.0.0.5", Conninfo.parse("hostaddr=10.0.0.5").host());
+        assertEquals("db1", Conninfo.parse("host=db1 hostaddr=10.0.0.5").host());
+        assertEquals("localhost", Conninfo.parse("port=5433").host());
+    }
+
+    // ---- rejected input ----
+
+    @Test
+    void unknownOptionIsRejectedNamingIt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Conninfo.parse("host=db1 hots=db2"));
+        assertEquals("unknown connection option \"hots\"", e.getMessage());
+    }
+
+    @Test
+    void unknownUriParameterIsRejectedNamingIt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Conninfo.parse("postgresql://db1/appdb?sslmod=require"));
+        assertEquals("unknown connection option \"sslmod\"", e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"host=db1 port=54x2", "host=db1 port=-1", "host=db1 port=", "host=db1 port=123456",
+        "postgresql://db1:abc/appdb"})
+    void badPortIsRejectedShowingTheValue(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conninfo.parse(text));
+        assertTrue(e.getMessage().startsWith("port must be a number"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"host=db1,db2", "postgresql://db1,db2/appdb", "postgresql://db1:5432,db2:5432/appdb"})
+    void severalHostsAreRejected(String text) {
+        assertThrows(IllegalArgumentException.class, () -> Conninfo.parse(text));
+    }
+
+    // ---- never show the password ----
+
+    @Test
+    void maskedKeyValueFormHidesThePassword() {
+        Conninfo c = Conninfo.parse("host=db1 user=app password='hunter2 x'");
+
+        assertEquals("host=db1 user=app password=********", c.masked());
+        assertFalse(c.masked().contains("hunter2"));
+        assertEquals(c.masked(), c.toString());
+    }
+
+    @Test
+    void maskedUriFormHidesThePassword() {
+        Conninfo c = Conninfo.parse("postgresql://app:hunter2@db1:5433/appdb?sslmode=require");
+
+        assertFalse(c.masked().contains("hunter2"), c.masked());
+        assertTrue(c.masked().contains("password=********"), c.masked());
+        assertFalse(c.toString().contains("hunter2"));
+    }
+
+    @Test
+    void maskedWithoutPasswordHasNoPasswordKey() {
+        assertFalse(Conninfo.parse("host=db1 user=app").masked().contains("password"));
+    }
+
+    @Test
+    void maskedFormParsesBackToTheSameOptions() {
+        Conninfo c = Conninfo.parse("host=db1 application_name='keeper \\'east\\'' options='-c a=b'");
+
+        assertEquals(c, Conninfo.parse(c.masked()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "host=db1 password=hunter2 port=abc",
+        "host=db1 password=hunter2 bogus=1",
+        "host=db1 password=hunter2 host=a,b",
+        "host=db1 password='hunter2",
+        "host=db1 password=hunter2 port",
+        "postgresql://app:hunter2@db1:abc/appdb",
+        "postgresql://app:hunter2@db1/appdb?bogus=1",
+        "postgresql://app:hunter2@db1,db2/appdb",
+        "postgresql://app:hunter2@db1/appdb?sslmode",
+    })
+    void parseErrorNeverShowsThePassword(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conninfo.parse(text));
+        assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+    }
+
+    // ---- address and JDBC ----
+
+    @Test
+    void addressIsHostColonPort() {
+        assertEquals("db1:5432", Conninfo.parse("host=db1").address());
+        assertEquals("[::1]:5433", Conninfo.parse("host=::1 port=5433").address());
+    }
+
+    @Test
+    void jdbcUrlHasHostPortAndDatabaseButNoCredentials() {
+        Conninfo c = Conninfo.parse("host=db1 port=5433 dbname=appdb user=app password=hunter2");
+
+        assertEquals("jdbc:postgresql://db1:5433/appdb", c.jdbcUrl());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"appdb", "a+b", "50%off", "what?x", "a/b", "my db", "наша_база"})
+    void databaseNameSurvivesTheDriversUrlParsing(String dbname) {
+        Conninfo c = Conninfo.parse("host=db1 user=app dbname='" + dbname + "'");
+
+        Properties parsed = org.postgresql.Driver.parseURL(c.jdbcUrl(), new Properties());
+
+        assertEquals(dbname, parsed.getProperty("PGDBNAME"));
+        assertEquals("db1", parsed.getProperty("PGHOST"));
+    }
+
+    @Test
+    void jdbcPropertiesCarryUserSslAndApplicationName() {
+        Conninfo c = Conninfo.parse("host=db1 user=app sslmode=verify-full sslrootcert=/etc/ca.pem "
+                + "gssencmode=disable channel_binding=require application_name=east");
+        Properties p = c.jdbcProperties(Map.of());
+
+        assertEquals("app", p.getProperty("user"));
+        assertEquals("verify-full", p.getProperty("sslmode"));
+        assertEquals("/etc/ca.pem", p.getProperty("sslrootcert"));
+        assertEquals("disable", p.getProperty("gssEncMode"));
+        assertEquals("require", p.getProperty("channelBinding"));
+        assertEquals("east", p.getProperty("ApplicationName"));
+    }
+
+    @Test
+    void jdbcPropertiesDefaultToSslPreferAndApplicationNameKeeper() {
+        Properties p = Conninfo.parse("host=db1 user=app password=x").jdbcProperties(Map.of());
+
+        assertEquals("prefer", p.getProperty("sslmode"));
+        assertEquals("keeper", p.getProperty("ApplicationName"));
+    }
+
+    // ---- where the password comes from ----
+
+    @Test
+    void passwordInTheConnectionStringWinsOverEverything() throws IOException {
+        Path passfile = pgpass("option", "db1:5432:app:app:from-passfile-option");
+        Path envfile = pgpass("env", "*:*:*:*:from-pgpassfile");
+        Conninfo c = Conninfo.parse("host=db1 user=app password=from-conninfo passfile=" + passfile);
+
+        Properties p = c.jdbcProperties(Map.of("PGPASSWORD", "from-env", "PGPASSFILE", envfile.toString()));
+
+        assertEquals("from-conninfo", p.getProperty("password"));
+    }
+
+    @Test
+    void pgpasswordWinsOverPasswordFiles() throws IOException {
+        Path passfile = pgpass("option", "*:*:*:*:from-passfile-option");
+        Conninfo c = Conninfo.parse("host=db1 user=app passfile=" + passfile);
+
+        Properties p = c.jdbcProperties(Map.of("PGPASSWORD", "from-env"));
+
+        assertEquals("from-env", p.getProperty("password"));
+    }
+
+    @Test
+    void passfileOptionWinsOverPgpassfile() throws IOException {
+        Path passfile = pgpass("option", "*:*:*:*:from-passfile-option");
+        Path envfile = pgpass("env", "*:*:*:*:from-pgpassfile");
+        Conninfo c = Conninfo.parse("host=db1 user=app passfile=" + passfile);
+
+        Properties p = c.jdbcProperties(Map.of("PGPASSFILE", envfile.toString()));
+
+        assertEquals("from-passfile-option", p.getProperty("password"));
+    }
+
+    @Test
+    void pgpassfileWinsOverHomePgpass() throws IOException {
+        Path home = Files.createDirectories(dir.resolve("home"));
+        PgPassTest.privateFile(Files.writeString(home.resolve(".pgpass"), "*:*:*:*:from-home\n"));
+        Path envfile = pgpass("env", "*:*:*:*:from-pgpassfile");
+        Conninfo c = Conninfo.parse("host=db1 user=app");
+
+        Properties p = withUserHome(home, () -> c.jdbcProperties(Map.of("PGPASSFILE", envfile.toString())));
+
+        assertEquals("from-pgpassfile", p.getProperty("password"));
+    }
+
+    @Test
+    void homePgpassIsTheLastResort() throws IOException {
+        Path home = Files.createDirectories(dir.resolve("home"));
+        PgPassTest.privateFile(Files.writeString(home.resolve(".pgpass"), "db1:5432:app:app:from-home\n"));
+        Conninfo c = Conninfo.parse("host=db1 user=app");
+
+        Properties p = withUserHome(home, () -> c.jdbcProperties(Map.of()));
+
+        assertEquals("from-home", p.getProperty("password"));
+    }
+
+    @Test
+    void passwordFileIsMatchedOnHostPortDatabaseAndUser() throws IOException {
+        Path passfile = pgpass("option", "db2:5432:appdb:app:wrong-host", "db1:5433:appdb:app:wrong-port",
+                "db1:5432:other:app:wrong-db", "db1:5432:appdb:bob:wrong-user", "db1:5432:appdb:app:right");
+        Conninfo c = Conninfo.parse("host=db1 user=app dbname=appdb passfile=" + passfile);
+
+        assertEquals("right", c.jdbcProperties(Map.of()).getProperty("password"));
+    }
+
+    @Test
+    void missingPassfileGivesNoPasswordRatherThanFallingBack() throws IOException {
+        Path envfile = pgpass("env", "*:*:*:*:from-pgpassfile");
+        Conninfo c = Conninfo.parse("host=db1 user=app passfile=" + dir.resolve("absent"));
+
+        Properties p = c.jdbcProperties(Map.of("PGPASSFILE", envfile.toString()));
+
+        assertNull(p.getProperty("password"));
+    }
+
+    @Test
+    void noPasswordAnywhereLeavesThePropertyUnset() throws IOException {
+        Path emptyHome = Files.createDirectories(dir.resolve("empty-home"));
+        Conninfo c = Conninfo.parse("host=db1 user=app");
+
+        Properties p = withUserHome(emptyHome, () -> c.jdbcProperties(Map.of()));
+
+        assertNull(p.getProperty("password"));
+        assertFalse(c.hasPassword());
+    }
+
+    private Path pgpass(String name, String... lines) throws IOException {
+        return PgPassTest.privateFile(Files.write(dir.resolve(name + ".pgpass"), java.util.List.of(lines)));
+    }
+
+    /**
+     * Runs the action with user.home pointing at a temporary directory, so ~/.pgpass is ours and the real
+     * home directory is never read.
+     */
+    private static <T> T withUserHome(Path home, java.util.function.Supplier<T> action) {
+        String saved = System.getProperty("user.home");
+        System.setProperty("user.home", home.toString());
+        try {
+            return action.get();
+        } finally {
+            System.setProperty("user.home", saved);
+        }
+    }
+}

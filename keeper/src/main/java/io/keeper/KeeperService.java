@@ -1,0 +1,139 @@
+package io.keeper;
+
+import io.keeper.aftercommand.AfterCommand;
+import io.keeper.aftercommand.AfterCommandRunner;
+import io.keeper.config.ConfigException;
+import io.keeper.config.Durations;
+import io.keeper.config.KeeperConfig;
+import io.keeper.failoverlog.FailoverLogTable;
+import io.keeper.heartbeat.HeartbeatSchedule;
+import io.keeper.heartbeat.JdbcServerProbe;
+import io.keeper.heartbeat.PgSession;
+import io.keeper.role.JdbcLocalServer;
+import io.keeper.role.Keeper;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.quartz.SchedulerException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running keeper: the heartbeat schedule, the two server sessions and the after_command runner. */
+public final class KeeperService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KeeperService.class);
+
+    private volatile KeeperConfig config;
+    private final PgSession localSession;
+    private final PgSession partnerSession;
+    private final JdbcLocalServer localServer;
+    private final AfterCommandRunner afterCommands = new AfterCommandRunner();
+    private final Keeper keeper;
+    private final HeartbeatSchedule schedule;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private boolean closed;
+
+    public KeeperService(KeeperConfig config) throws SchedulerException {
+        this.config = config;
+        Map<String, String> env = System.getenv();
+        this.localSession = new PgSession(config.myConninfo(), env, config.keepaliveTime(), "local-server");
+        this.partnerSession = new PgSession(config.partnerConninfo(), env, config.keepaliveTime(), "partner-probe");
+        this.localServer = new JdbcLocalServer(localSession, new FailoverLogTable(config.failoverLogTable()));
+        this.keeper = new Keeper(config, localServer, new JdbcServerProbe(partnerSession), this::runAfterCommand,
+                System::nanoTime);
+        this.schedule = new HeartbeatSchedule(config.nodeName(), config.keepaliveTime(), keeper::runOnce);
+    }
+
+    public void start() throws SchedulerException {
+        warmUp();
+        LOG.info("Starting keeper on node {}: local {}, partner {}, keepalive_time {}, keepalive_count {}",
+                config.nodeName(), config.myConninfo().masked(), config.partnerConninfo().masked(),
+                Durations.format(config.keepaliveTime()), config.keepaliveCount());
+        if (config.afterCommand().isBlank()) {
+            LOG.info("after_command is not set");
+        }
+        schedule.start(config.keepaliveTime());
+        LOG.info("Start completed.");
+    }
+
+    /**
+     * Loads the JDBC driver and opens the local connection once before the schedule starts, so the first
+     * heartbeat is not slowed by a cold JVM; the outcome only goes to the debug log.
+     */
+    private void warmUp() {
+        LOG.debug("Warm-up look at the local server: {}", localServer.status().describe());
+    }
+
+    private void runAfterCommand(String event, Map<String, String> env) {
+        KeeperConfig c = config;
+        if (c.afterCommand().isBlank()) {
+            LOG.info("Event {}: no after_command configured", event);
+            return;
+        }
+        afterCommands.submit(new AfterCommand(c.afterCommand(), c.afterCommandTimeout()), env);
+    }
+
+    /** Re-reads the configuration file (SIGHUP); on error the running configuration stays. */
+    public synchronized void reload() {
+        KeeperConfig fresh;
+        try {
+            fresh = KeeperConfig.load(config.source());
+        } catch (ConfigException e) {
+            for (String problem : e.problems()) {
+                LOG.error("Reload refused, keeping the running configuration: {}", problem);
+            }
+            return;
+        }
+        List<String> needRestart = config.restartRequiredChanges(fresh);
+        for (String key : needRestart) {
+            LOG.warn("Reload: {} changed, which needs a restart of keeper; still using the old value", key);
+        }
+        KeeperConfig applied = merge(config, fresh);
+        Duration oldInterval = config.keepaliveTime();
+        config = applied;
+        keeper.reconfigure(applied);
+        localSession.setDeadline(applied.keepaliveTime());
+        partnerSession.setDeadline(applied.keepaliveTime());
+        if (!oldInterval.equals(applied.keepaliveTime())) {
+            try {
+                schedule.reschedule(applied.keepaliveTime());
+            } catch (SchedulerException e) {
+                LOG.error("Could not apply keepalive_time {}: {}", Durations.format(applied.keepaliveTime()),
+                        e.getMessage());
+            }
+        }
+        LOG.info("Configuration reloaded: keepalive_time {}, keepalive_count {}, after_command '{}', timeout {}",
+                Durations.format(applied.keepaliveTime()), applied.keepaliveCount(), applied.afterCommand(),
+                Durations.format(applied.afterCommandTimeout()));
+    }
+
+    /** The reloadable settings from fresh, the rest from running. */
+    private static KeeperConfig merge(KeeperConfig running, KeeperConfig fresh) {
+        return new KeeperConfig(fresh.nodeName(), running.myConninfo(), running.partnerConninfo(),
+                fresh.keepaliveTime(), fresh.keepaliveCount(), fresh.afterCommand(), fresh.afterCommandTimeout(),
+                running.failoverLogTable(), running.source(), fresh.origins());
+    }
+
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** Stops everything within a few seconds; safe to call more than once. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        LOG.info("Shutting down...");
+        schedule.close();
+        afterCommands.close();
+        localServer.close();
+        partnerSession.close();
+        LOG.info("Shutdown completed.");
+        stopped.countDown();
+    }
+}

@@ -1,0 +1,87 @@
+package io.keeper.config;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every configuration key keeper knows, defined once: name, type, default, unit, description, and
+ * whether a reload (SIGHUP) applies it or a restart is needed. conf/keeper.conf is tested against this list.
+ */
+public enum Setting {
+    NODE_NAME("node_name", ValueType.NAME, "", "",
+            "Name of this node, written to failover_log.host and to every log line. Default: the host name.", true),
+    MY_CONNINFO("my_conninfo", ValueType.CONNINFO, null, "",
+            "How keeper reaches its own PostgreSQL server (libpq key=value or postgresql:// URI).", false),
+    PARTNER_CONNINFO("partner_conninfo", ValueType.CONNINFO, null, "",
+            "How keeper reaches the other server of the pair.", false),
+    KEEPALIVE_TIME("keepalive_time", ValueType.DURATION, "5s", "100ms",
+            "Interval between probes of the partner; also the limit for one probe.", true, "keepalives_time"),
+    KEEPALIVE_COUNT("keepalive_count", ValueType.INTEGER, "4", "1",
+            "Consecutive failed probes after which keeper acts (promotes, or releases synchronous commits).",
+            true, "keepalives_count"),
+    AFTER_COMMAND("after_command", ValueType.STRING, "", "",
+            "Shell command run after a promotion or a synchronous replication change (via /bin/sh -c).", true),
+    AFTER_COMMAND_TIMEOUT("after_command_timeout", ValueType.DURATION, "60s", "1s",
+            "after_command is killed (with its children) when it runs longer than this.", true),
+    FAILOVER_LOG_TABLE("failover_log_table", ValueType.TABLE_NAME, "failover_log", "",
+            "Table recording promotions, in the database of my_conninfo; may be schema-qualified.", false);
+
+    private final String key;
+    private final ValueType type;
+    private final String defaultValue;
+    private final String minimum;
+    private final String description;
+    private final boolean reloadable;
+    private final List<String> aliases;
+
+    Setting(String key, ValueType type, String defaultValue, String minimum, String description,
+            boolean reloadable, String... aliases) {
+        this.key = key;
+        this.type = type;
+        this.defaultValue = defaultValue;
+        this.minimum = minimum;
+        this.description = description;
+        this.reloadable = reloadable;
+        this.aliases = List.of(aliases);
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public ValueType type() {
+        return type;
+    }
+
+    /** The default as written in the file, or null when the key is required. */
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public boolean required() {
+        return defaultValue == null;
+    }
+
+    public String minimum() {
+        return minimum;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** True when SIGHUP applies a change at once; false when keeper must be restarted. */
+    public boolean reloadable() {
+        return reloadable;
+    }
+
+    public List<String> aliases() {
+        return aliases;
+    }
+
+    /** Finds a setting by key or alias, after the pg_keeper. / keeper. prefix has been removed. */
+    public static Optional<Setting> byKey(String key) {
+        return Arrays.stream(values()).filter(s -> s.key.equals(key) || s.aliases.contains(key)).findFirst();
+    }
+}

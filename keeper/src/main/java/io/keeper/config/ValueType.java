@@ -1,0 +1,87 @@
+package io.keeper.config;
+
+import io.keeper.heartbeat.Conninfo;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The kinds of values settings take, each with its parser; a parser throws IllegalArgumentException with a reason. */
+public enum ValueType {
+    STRING,
+    NAME,
+    CONNINFO,
+    DURATION,
+    INTEGER,
+    TABLE_NAME;
+
+    private static final Pattern DURATION_PATTERN = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)\\s*([a-z]*)");
+    private static final Map<String, Long> UNIT_MILLIS = Map.of("ms", 1L, "s", 1000L, "min", 60_000L,
+            "h", 3_600_000L, "d", 86_400_000L);
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_$]*(\\.[a-z_][a-z0-9_$]*)?");
+
+    /** Parses and checks a raw value; returns the Java value (String, Conninfo, Duration or Integer). */
+    public Object parse(String raw) {
+        switch (this) {
+            case STRING:
+                return raw;
+            case NAME:
+                if (raw.isBlank() || raw.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+                    throw new IllegalArgumentException("a node name must be non-empty and without spaces");
+                }
+                return raw;
+            case CONNINFO:
+                return Conninfo.parse(raw);
+            case DURATION:
+                return parseDuration(raw);
+            case INTEGER:
+                try {
+                    return Integer.parseInt(raw.strip());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("expected a whole number");
+                }
+            case TABLE_NAME:
+                if (!IDENTIFIER.matcher(raw).matches()) {
+                    throw new IllegalArgumentException(
+                            "expected a lower-case table name, optionally schema-qualified (e.g. keeper.failover_log)");
+                }
+                return raw;
+            default:
+                throw new IllegalStateException(name());
+        }
+    }
+
+    /** A time like 5s, 500ms, 1min, 2h, 1d; a bare number is seconds, as in pg_keeper. */
+    static Duration parseDuration(String raw) {
+        Matcher m = DURATION_PATTERN.matcher(raw.strip().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("expected a time such as 5s, 500ms, 1min (units: ms, s, min, h, d)");
+        }
+        String unit = m.group(2).isEmpty() ? "s" : m.group(2);
+        Long factor = UNIT_MILLIS.get(unit);
+        if (factor == null) {
+            throw new IllegalArgumentException("unknown time unit \"" + m.group(2) + "\" (units: ms, s, min, h, d)");
+        }
+        BigDecimal millis = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(factor));
+        if (millis.compareTo(BigDecimal.valueOf(Long.MAX_VALUE / 1_000_000)) > 0) {
+            throw new IllegalArgumentException("time is too large");
+        }
+        return Duration.ofMillis(millis.longValue());
+    }
+
+    /** True when value is below the minimum written as text in the same type. */
+    boolean belowMinimum(Object value, String minimum) {
+        if (minimum == null || minimum.isEmpty()) {
+            return false;
+        }
+        if (this == DURATION) {
+            return ((Duration) value).compareTo(parseDuration(minimum)) < 0;
+        }
+        if (this == INTEGER) {
+            return (Integer) value < Integer.parseInt(minimum);
+        }
+        return false;
+    }
+}

@@ -1,0 +1,23 @@
+package io.keeper.role;
+
+/** What one heartbeat run decided; the engine logs the why, tests assert on the what. */
+public enum Decision {
+    /** Nothing to do: the pair looks healthy, or a failure was counted below the threshold. */
+    WATCHING,
+    /** The local server could not be reached; keeper does not act blind. */
+    LOCAL_UNAVAILABLE,
+    /** The partner stopped answering for keepalive_count probes, but was never seen as primary. */
+    PROMOTION_BLOCKED,
+    /** This standby was promoted. */
+    PROMOTED,
+    /** Promotion was attempted and failed; it is tried again on the next run. */
+    PROMOTION_FAILED,
+    /** The primary cleared synchronous_standby_names because the standby is gone. */
+    SYNC_DISABLED,
+    /** The primary put synchronous_standby_names back because the standby streams again. */
+    SYNC_RESTORED,
+    /** Both servers are primaries; reported, not acted on by the core. */
+    BOTH_PRIMARY,
+    /** The run was interrupted because keeper is stopping. */
+    STOPPING
+}

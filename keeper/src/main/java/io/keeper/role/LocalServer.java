@@ -1,0 +1,31 @@
+package io.keeper.role;
+
+import io.keeper.failoverlog.FailoverLogEntry;
+import io.keeper.heartbeat.ProbeResult;
+import io.keeper.heartbeat.ServerState;
+import java.time.Duration;
+
+/** keeper's own PostgreSQL server: what it is now, and the few things keeper does to it. */
+public interface LocalServer {
+
+    /** Looks at the server; never throws. */
+    ProbeResult status();
+
+    /** Promotes with pg_promote(wait => true) and returns the state once the server has left recovery. */
+    ServerState promote(Duration wait) throws ServerActionException;
+
+    /** Creates the failover_log table if it is missing; returns true if it created it. */
+    boolean ensureFailoverLog() throws ServerActionException;
+
+    FailoverLogEntry recordEvent(String host, String event, ServerState state, String previousPrimary,
+                                 String reason) throws ServerActionException;
+
+    /** Saves current synchronous_standby_names (ALTER SYSTEM), clears it and reloads. */
+    void disableSynchronousStandbys(String current) throws ServerActionException;
+
+    /** Puts the saved synchronous_standby_names back, forgets the saved copy and reloads. */
+    void restoreSynchronousStandbys(String saved) throws ServerActionException;
+
+    /** Forgets a saved value without touching synchronous_standby_names (an administrator changed it). */
+    void forgetSavedSynchronousStandbys() throws ServerActionException;
+}

@@ -1,0 +1,104 @@
+#!/bin/bash
+# PID 1 of a test node: boots PostgreSQL and keeper the way systemd would on a real host.
+# Env: NODE_NAME (node1|node2), ROLE (primary|standby), PARTNER_HOST, KEEPER_AUTOSTART (default 1).
+set -uo pipefail
+export PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PGDATA=/var/lib/postgresql/data
+PG_LOG=/var/log/postgresql.log
+KEEPER_LOG=/var/log/keeper.log
+KEEPER_CONF=/etc/keeper/keeper.conf
+
+log() { echo "node.sh[$NODE_NAME]: $*"; }
+as_postgres() { runuser -u postgres -- "$@"; }
+
+init_primary() {
+  echo secret > /tmp/pwfile && chown postgres /tmp/pwfile
+  as_postgres initdb -D "$PGDATA" -U postgres --pwfile=/tmp/pwfile \
+    --auth-local=trust --auth-host=scram-sha-256 >/dev/null || exit 1
+  rm -f /tmp/pwfile
+  cat >> "$PGDATA/postgresql.conf" <<EOF
+listen_addresses = '*'
+wal_level = replica
+max_wal_senders = 10
+hot_standby = on
+wal_log_hints = on
+wal_keep_size = '256MB'     # lets a standby that was away for a while catch up
+cluster_name = '$NODE_NAME'
+EOF
+  cat >> "$PGDATA/pg_hba.conf" <<EOF
+host all all 0.0.0.0/0 scram-sha-256
+host replication all 0.0.0.0/0 scram-sha-256
+EOF
+}
+
+init_standby() {
+  local start=$SECONDS
+  until PGPASSWORD=secret as_postgres pg_basebackup -h "$PARTNER_HOST" -U postgres \
+      -D "$PGDATA" -R -X stream; do
+    (( SECONDS - start > 60 )) && { log "pg_basebackup from $PARTNER_HOST failed for 60 s"; exit 1; }
+    rm -rf "$PGDATA"
+    sleep 1
+  done
+  # The copied postgresql.conf names the primary; the walreceiver's application_name is ours.
+  sed -i '/^cluster_name/d' "$PGDATA/postgresql.conf"
+  echo "cluster_name = '$NODE_NAME'" >> "$PGDATA/postgresql.conf"
+}
+
+keeper_loop() {
+  # Restart=always, like the systemd unit; exit code 2 (bad configuration) is final.
+  while true; do
+    # setpriv execs java directly, so the java pid is the only process naming keeper.jar.
+    HOME=/var/lib/postgresql USER=postgres LOGNAME=postgres \
+      setpriv --reuid=postgres --regid=postgres --init-groups \
+      java -jar /opt/keeper/keeper.jar run -c "$KEEPER_CONF" >> "$KEEPER_LOG" 2>&1
+    rc=$?
+    echo "node.sh: keeper exited rc=$rc" >> "$KEEPER_LOG"
+    [ "$rc" -eq 2 ] && break
+    sleep 1
+  done
+}
+
+shutdown() {
+  log "SIGTERM: stopping keeper and postgres"
+  [ -n "${keeper_pid:-}" ] && kill "$keeper_pid" 2>/dev/null
+  pkill -TERM -f -- '-jar /opt/keeper/keeper.jar' 2>/dev/null
+  as_postgres pg_ctl -D "$PGDATA" -m fast -w stop
+  kill "$tail_pid" 2>/dev/null
+  exit 0
+}
+trap shutdown TERM INT
+
+mkdir -p /var/run/postgresql && chown postgres:postgres /var/run/postgresql
+touch "$PG_LOG" "$KEEPER_LOG" && chown postgres:postgres "$PG_LOG" "$KEEPER_LOG"
+chmod 644 "$PG_LOG" "$KEEPER_LOG"
+tail -n 0 -F "$PG_LOG" "$KEEPER_LOG" &
+tail_pid=$!
+
+printf '*:*:*:postgres:secret\n' > /var/lib/postgresql/.pgpass
+chown postgres:postgres /var/lib/postgresql/.pgpass && chmod 600 /var/lib/postgresql/.pgpass
+
+if [ ! -f "$PGDATA/PG_VERSION" ]; then
+  log "first boot as $ROLE"
+  case "$ROLE" in
+    primary) init_primary ;;
+    standby) init_standby ;;
+    *) log "ROLE must be primary or standby, not '$ROLE'"; exit 1 ;;
+  esac
+else
+  # A fresh pid namespace: any pid in the lock file belongs to the previous boot.
+  rm -f "$PGDATA/postmaster.pid"
+  log "boot with existing data directory"
+fi
+
+as_postgres pg_ctl -D "$PGDATA" -l "$PG_LOG" -w -t 60 start >/dev/null || log "postgres did not start"
+
+if [ -f "$KEEPER_CONF" ] && [ "${KEEPER_AUTOSTART:-1}" != 0 ]; then
+  chown -R postgres:postgres /etc/keeper
+  keeper_loop &
+  keeper_pid=$!
+fi
+
+while true; do
+  sleep infinity &
+  wait $!
+done

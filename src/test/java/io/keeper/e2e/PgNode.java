@@ -1,0 +1,239 @@
+package io.keeper.e2e;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Ports;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Properties;
+import org.slf4j.LoggerFactory;
+import org.testcontainers.containers.Container.ExecResult;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.containers.output.Slf4jLogConsumer;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.images.builder.Transferable;
+import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.MountableFile;
+
+/** One PostgreSQL host: a container whose PID 1 (node.sh) boots PostgreSQL and keeper like systemd. */
+public final class PgNode implements AutoCloseable {
+    private static final int PG_PORT = 5432;
+    private static final String PGDATA = "/var/lib/postgresql/data";
+    private static final String PATH =
+            "/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(120);
+    /** Succeeds once the server takes queries; prints t on a standby, f on a primary. */
+    private static final String RECOVERY_QUERY = "psql -U postgres -XAtc 'select pg_is_in_recovery()'";
+
+    private final String name;
+    private final Network network;
+    private final GenericContainer<?> container;
+    private volatile int hostPort;
+
+    /**
+     * A node that is not started yet. {@code role} is primary or standby (its first boot only);
+     * {@code keeperConf} null means keeper is not installed on this host.
+     */
+    PgNode(String name, String role, Network network, KeeperConf keeperConf) {
+        this.name = name;
+        this.network = network;
+        String expectedRecovery = role.equals("standby") ? "t" : "f";
+        container = new GenericContainer<>(DockerImageName.parse(KeeperImage.ensure()))
+                .withImagePullPolicy(image -> false) // the image is local, built by prepare.sh
+                .withLabel(PgPair.LABEL, "true")
+                .withCommand("/bin/bash", "/opt/keeper/node.sh")
+                .withEnv("PATH", PATH)
+                .withEnv("NODE_NAME", name)
+                .withEnv("ROLE", role)
+                .withEnv("PARTNER_HOST", PgPair.partnerOf(name))
+                .withNetwork(network)
+                .withNetworkAliases(name)
+                .withExposedPorts(PG_PORT)
+                // NET_ADMIN lets a test cut single links with iptables inside the node.
+                .withCreateContainerCmdModifier(cmd -> cmd.withHostName(name)
+                        .getHostConfig().withCapAdd(Capability.NET_ADMIN))
+                .withCopyFileToContainer(MountableFile.forHostPath(
+                        KeeperImage.dockerDir().resolve("node.sh"), 0755), "/opt/keeper/node.sh")
+                .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("e2e." + name)))
+                .waitingFor(Wait.forSuccessfulCommand("[ \"$(" + RECOVERY_QUERY + ")\" = " + expectedRecovery + " ]")
+                        .withStartupTimeout(BOOT_TIMEOUT));
+        if (keeperConf != null) {
+            container.withCopyFileToContainer(MountableFile.forHostPath(KeeperImage.keeperJar(), 0644),
+                            "/opt/keeper/keeper.jar")
+                    .withCopyToContainer(Transferable.of(keeperConf.render(), 0644), "/etc/keeper/keeper.conf");
+        }
+    }
+
+    /** Creates and boots the container; returns when PostgreSQL answers in the role it was given. */
+    void start() {
+        container.start();
+        hostPort = currentHostPort();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String containerId() {
+        return container.getContainerId();
+    }
+
+    /** The host port that reaches PostgreSQL now; it may change when the host is started again. */
+    public int port() {
+        return hostPort;
+    }
+
+    /** A JDBC connection as postgres, with short timeouts so a frozen or cut-off node fails fast. */
+    public Connection connect() throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", "postgres");
+        props.setProperty("password", "secret");
+        props.setProperty("connectTimeout", "3");
+        props.setProperty("socketTimeout", "5");
+        props.setProperty("loginTimeout", "5");
+        return DriverManager.getConnection(
+                "jdbc:postgresql://" + container.getHost() + ":" + hostPort + "/postgres", props);
+    }
+
+    /** True when the server runs as a standby; throws when it cannot be reached. */
+    public boolean isInRecovery() {
+        try (Connection c = connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+            rs.next();
+            return rs.getBoolean(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot ask " + name + " whether it is in recovery", e);
+        }
+    }
+
+    /** True when a write commits here; false when the node is read-only or cannot be reached. */
+    public boolean acceptsWrites() {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS e2e_probe (at timestamptz DEFAULT now(), node text)");
+            s.execute("INSERT INTO e2e_probe (node) VALUES ('" + name + "')");
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** Everything keeper (and node.sh's restart loop) wrote to /var/log/keeper.log. */
+    public String keeperLog() {
+        return readFile("/var/log/keeper.log").orElse("");
+    }
+
+    /** Power loss: SIGKILL to the whole container, nothing shuts down cleanly. */
+    public void killHost() {
+        docker().killContainerCmd(containerId()).exec();
+        Await.until(name + " to stop after docker kill", Duration.ofSeconds(30), () -> !isRunning());
+    }
+
+    /** Boots the killed host again (same container, same data) and waits until PostgreSQL answers. */
+    public void startHostAgain() {
+        docker().startContainerCmd(containerId()).exec();
+        awaitPostgres();
+    }
+
+    /** Freezes every process of the host (cgroup freezer); the kernel still accepts TCP connections. */
+    public void pause() {
+        docker().pauseContainerCmd(containerId()).exec();
+    }
+
+    public void unpause() {
+        docker().unpauseContainerCmd(containerId()).exec();
+    }
+
+    /** A PostgreSQL crash: SIGKILL to the postmaster; nothing restarts it. */
+    public void killPostmaster() {
+        exec("bash", "-c", "kill -9 \"$(head -1 " + PGDATA + "/postmaster.pid)\"");
+    }
+
+    /** SIGKILL to keeper's java process; node.sh starts it again after 1 s, as systemd would. */
+    public void killKeeper() {
+        String pids = exec("pgrep", "-f", "keeper\\.jar").strip();
+        for (String pid : pids.split("\\s+")) {
+            exec("kill", "-9", pid);
+        }
+    }
+
+    /** Runs a command as root in the host and returns its stdout; fails on a non-zero exit code. */
+    public String exec(String... command) {
+        ExecResult result = execResult(command);
+        if (result.getExitCode() != 0) {
+            throw new IllegalStateException("On " + name + ", " + String.join(" ", command) + " exited with "
+                    + result.getExitCode() + ": " + result.getStdout() + result.getStderr());
+        }
+        return result.getStdout();
+    }
+
+    /** The content of {@code path} in the host, or empty when it does not exist. */
+    public Optional<String> readFile(String path) {
+        ExecResult result = execResult("cat", path);
+        return result.getExitCode() == 0 ? Optional.of(result.getStdout()) : Optional.empty();
+    }
+
+    /** Unplugs the host: it loses its only network, so neither its partner nor the test reach it. */
+    public void disconnectFromNetwork() {
+        docker().disconnectFromNetworkCmd().withNetworkId(network.getId()).withContainerId(containerId()).exec();
+    }
+
+    /** Plugs the host back in under its alias; the published port can change, so it is read again. */
+    public void reconnect() {
+        docker().connectToNetworkCmd().withNetworkId(network.getId()).withContainerId(containerId())
+                .withContainerNetwork(new ContainerNetwork().withAliases(name)).exec();
+        hostPort = currentHostPort();
+    }
+
+    public boolean isRunning() {
+        return Boolean.TRUE.equals(docker().inspectContainerCmd(containerId()).exec().getState().getRunning());
+    }
+
+    @Override
+    public void close() {
+        container.stop();
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    private void awaitPostgres() {
+        Await.until(name + " to be running", Duration.ofSeconds(30), this::isRunning);
+        hostPort = Await.until(name + " to publish port " + PG_PORT, Duration.ofSeconds(30),
+                this::currentHostPort, port -> port > 0);
+        Await.until(name + " to accept connections", BOOT_TIMEOUT,
+                () -> execResult("bash", "-c", RECOVERY_QUERY).getExitCode() == 0);
+    }
+
+    /** Testcontainers caches the port binding of the first start; docker start can pick another. */
+    private int currentHostPort() {
+        Ports.Binding[] bindings = docker().inspectContainerCmd(containerId()).exec()
+                .getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(PG_PORT));
+        return bindings == null || bindings.length == 0 ? -1 : Integer.parseInt(bindings[0].getHostPortSpec());
+    }
+
+    private ExecResult execResult(String... command) {
+        try {
+            return container.execInContainer(command);
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot run " + String.join(" ", command) + " on " + name, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted running " + String.join(" ", command) + " on " + name, e);
+        }
+    }
+
+    private DockerClient docker() {
+        return container.getDockerClient();
+    }
+}
