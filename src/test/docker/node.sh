@@ -58,6 +58,15 @@ keeper_loop() {
   done
 }
 
+# "node.sh start-keeper": start keeper now, for a node booted with KEEPER_AUTOSTART=0
+# (like "systemctl start keeper" on a host where the unit was not enabled).
+if [ "${1:-}" = start-keeper ]; then
+  chown -R postgres:postgres /etc/keeper
+  setsid bash -c "$(declare -f keeper_loop); KEEPER_CONF=$KEEPER_CONF KEEPER_LOG=$KEEPER_LOG keeper_loop" \
+    </dev/null >/dev/null 2>&1 &
+  exit 0
+fi
+
 shutdown() {
   log "SIGTERM: stopping keeper and postgres"
   [ -n "${keeper_pid:-}" ] && kill "$keeper_pid" 2>/dev/null

@@ -44,6 +44,11 @@ public final class PgNode implements AutoCloseable {
      * {@code keeperConf} null means keeper is not installed on this host.
      */
     PgNode(String name, String role, Network network, KeeperConf keeperConf) {
+        this(name, role, network, keeperConf, true);
+    }
+
+    /** As above; with keeperAutostart false keeper is installed but only runs after {@link #startKeeper()}. */
+    PgNode(String name, String role, Network network, KeeperConf keeperConf, boolean keeperAutostart) {
         this.name = name;
         this.network = network;
         String expectedRecovery = role.equals("standby") ? "t" : "f";
@@ -55,6 +60,7 @@ public final class PgNode implements AutoCloseable {
                 .withEnv("NODE_NAME", name)
                 .withEnv("ROLE", role)
                 .withEnv("PARTNER_HOST", PgPair.partnerOf(name))
+                .withEnv("KEEPER_AUTOSTART", keeperAutostart ? "1" : "0")
                 .withNetwork(network)
                 .withNetworkAliases(name)
                 .withExposedPorts(PG_PORT)
@@ -102,6 +108,27 @@ public final class PgNode implements AutoCloseable {
         props.setProperty("loginTimeout", "5");
         return DriverManager.getConnection(
                 "jdbc:postgresql://" + container.getHost() + ":" + hostPort + "/postgres", props);
+    }
+
+    /** A JDBC connection for a statement that may wait long (a commit waiting for a synchronous standby). */
+    public Connection connectForLongWait(Duration socketTimeout) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", "postgres");
+        props.setProperty("password", "secret");
+        props.setProperty("connectTimeout", "5");
+        props.setProperty("socketTimeout", String.valueOf(socketTimeout.toSeconds()));
+        return DriverManager.getConnection(
+                "jdbc:postgresql://" + container.getHost() + ":" + hostPort + "/postgres", props);
+    }
+
+    /** Starts keeper now on a node created without keeper autostart, as "systemctl start keeper" would. */
+    public void startKeeper() {
+        exec("bash", "/opt/keeper/node.sh", "start-keeper");
+    }
+
+    /** Runs a command in the host and returns its exit code and output, whatever the exit code. */
+    public ExecResult run(String... command) {
+        return execResult(command);
     }
 
     /** True when the server runs as a standby; throws when it cannot be reached. */

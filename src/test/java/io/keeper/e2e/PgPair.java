@@ -39,11 +39,18 @@ public final class PgPair implements AutoCloseable {
      * {@code keeperConf} maps a node name to its keeper.conf, or to null for no keeper on it.
      */
     public static PgPair start(Function<String, KeeperConf> keeperConf) {
+        return start(keeperConf, java.util.Set.of());
+    }
+
+    /** As {@link #start(Function)}; on the nodes named in manualKeepers keeper waits for startKeeper(). */
+    public static PgPair start(Function<String, KeeperConf> keeperConf, java.util.Set<String> manualKeepers) {
         KeeperImage.ensure();
         Network network = Network.builder()
                 .createNetworkCmdModifier(cmd -> cmd.withLabels(Map.of(LABEL, "true"))).build();
-        PgNode node1 = new PgNode("node1", "primary", network, keeperConf.apply("node1"));
-        PgNode node2 = new PgNode("node2", "standby", network, keeperConf.apply("node2"));
+        PgNode node1 = new PgNode("node1", "primary", network, keeperConf.apply("node1"),
+                !manualKeepers.contains("node1"));
+        PgNode node2 = new PgNode("node2", "standby", network, keeperConf.apply("node2"),
+                !manualKeepers.contains("node2"));
         PgPair pair = new PgPair(network, node1, node2);
         try {
             node1.start();

@@ -1,0 +1,141 @@
+package io.keeper.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The standby's keeper promotes when the primary really dies (host crash, postmaster crash, long freeze)
+ * and only then. Every test asserts on the servers' real state, not only on keeper's log.
+ */
+class FailoverTest {
+
+    static final Duration PROMOTION_WAIT = Duration.ofSeconds(60);
+
+    /** Waits until node2's keeper has seen node1 alive as primary, the precondition of any promotion. */
+    static void awaitStandbyKeeperWatching(PgPair pair) {
+        Await.until("node2's keeper to see node1 as primary", Duration.ofSeconds(60),
+                () -> pair.node2().keeperLog().contains("Partner node1:5432 is primary"));
+    }
+
+    /** Waits until the node accepts a write; returns the time it took from faultNanos, in ms. */
+    static long awaitWritable(PgNode node, long faultNanos) {
+        Await.until(node + " to accept writes", PROMOTION_WAIT, node::acceptsWrites);
+        return Duration.ofNanos(System.nanoTime() - faultNanos).toMillis();
+    }
+
+    static Map<String, String> afterCommandEnv(PgNode node, String event) {
+        String text = Await.until("after_command for " + event + " on " + node, Duration.ofSeconds(30),
+                () -> node.readFile("/tmp/after-" + event + ".env").orElse(""), s -> !s.isEmpty());
+        Map<String, String> env = new java.util.HashMap<>();
+        for (String line : text.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                env.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return env;
+    }
+
+    @Test
+    void standbyIsPromotedWhenThePrimaryHostCrashes() {
+        try (PgPair pair = PgPair.withDefaultKeepers()) {
+            awaitStandbyKeeperWatching(pair);
+            long fault = System.nanoTime();
+            pair.node1().killHost();
+            long writableMs = awaitWritable(pair.node2(), fault);
+            System.out.printf("[measure] primary host crash: fault-to-writable %d ms (keepalive_time 1s x 3)%n",
+                    writableMs);
+
+            assertFalse(pair.node2().isInRecovery());
+            List<Map<String, String>> log = Sql.failoverLog(pair.node2());
+            assertEquals(1, log.size(), "one failover_log row: " + log);
+            assertEquals("node2", log.get(0).get("host"));
+            assertEquals("promoted", log.get(0).get("event"));
+            assertEquals("2", log.get(0).get("timeline"));
+            assertEquals("node1:5432", log.get(0).get("previous_primary"));
+
+            Map<String, String> env = afterCommandEnv(pair.node2(), "promoted");
+            assertEquals("promoted", env.get("KEEPER_EVENT"));
+            assertEquals("node2", env.get("KEEPER_NODE_NAME"));
+            assertEquals("node1:5432", env.get("KEEPER_PARTNER"));
+            assertEquals("2", env.get("KEEPER_TIMELINE"));
+            assertTrue(env.get("KEEPER_LSN").matches("[0-9A-F]+/[0-9A-F]+"), env.toString());
+
+            String story = pair.node2().keeperLog();
+            assertTrue(story.contains("Promoting node2: partner node1:5432 unreachable for 3 consecutive probes"),
+                    story);
+            assertTrue(story.contains("Promotion confirmed in"), story);
+            assertFalse(story.contains("secret"), "no password in the log");
+        }
+    }
+
+    @Test
+    void standbyIsPromotedWhenThePrimaryPostmasterIsKilled() {
+        try (PgPair pair = PgPair.withDefaultKeepers()) {
+            awaitStandbyKeeperWatching(pair);
+            long fault = System.nanoTime();
+            pair.node1().killPostmaster();
+            long writableMs = awaitWritable(pair.node2(), fault);
+            System.out.printf("[measure] primary postmaster SIGKILL: fault-to-writable %d ms%n", writableMs);
+
+            assertFalse(pair.node2().isInRecovery());
+            assertEquals("node2", Sql.failoverLog(pair.node2()).get(0).get("host"));
+            Await.until("node1's keeper to notice its own server is gone", Duration.ofSeconds(30),
+                    () -> pair.node1().keeperLog().contains("Local server 127.0.0.1:5432 is not available"));
+        }
+    }
+
+    @Test
+    void aShortFreezeOfThePrimaryIsRiddenOutAndALongOneFailsOver() throws Exception {
+        try (PgPair pair = PgPair.start(node -> KeeperConf.defaults(node).with("keepalive_count", "4"))) {
+            awaitStandbyKeeperWatching(pair);
+            pair.node1().pause();
+            Thread.sleep(1500); // the fault itself: frozen for well under the 4 s detection window
+            pair.node1().unpause();
+            Thread.sleep(8000); // two more windows: time for a wrong promotion to show
+            assertTrue(pair.node2().isInRecovery(), "no promotion after a short freeze");
+            assertTrue(Sql.failoverLog(pair.node2()).isEmpty());
+            assertTrue(pair.node1().acceptsWrites());
+
+            long fault = System.nanoTime();
+            pair.node1().pause();
+            try {
+                long writableMs = awaitWritable(pair.node2(), fault);
+                System.out.printf("[measure] primary frozen: fault-to-writable %d ms (keepalive_time 1s x 4)%n",
+                        writableMs);
+                assertFalse(pair.node2().isInRecovery());
+                assertEquals("node2", Sql.failoverLog(pair.node2()).get(0).get("host"));
+            } finally {
+                pair.node1().unpause();
+            }
+        }
+    }
+
+    @Test
+    void aWrongPasswordIsReportedAtEveryRunAndNeverLeadsToPromotion() throws Exception {
+        try (PgPair pair = PgPair.start(node -> node.equals("node2")
+                ? KeeperConf.defaults(node).withString("partner_conninfo",
+                        "host=node1 port=5432 dbname=postgres user=postgres password=wrong-password")
+                : KeeperConf.defaults(node))) {
+            Await.until("node2's keeper to report the refused login three times", Duration.ofSeconds(60),
+                    () -> Sql.count(pair.node2().keeperLog(), "password authentication failed") >= 3);
+            assertTrue(pair.node2().isInRecovery());
+
+            pair.node1().killHost();
+            Await.until("node2's keeper to refuse promotion", Duration.ofSeconds(60),
+                    () -> pair.node2().keeperLog().contains("Not promoting"));
+            Thread.sleep(4000);
+            assertTrue(pair.node2().isInRecovery(), "a standby that never saw its primary must not promote");
+            assertTrue(Sql.failoverLog(pair.node2()).isEmpty());
+            String log = pair.node2().keeperLog();
+            assertTrue(log.contains("is alive but refused keeper's probe"), log);
+            assertFalse(log.contains("wrong-password"), "the password is never logged");
+        }
+    }
+}
