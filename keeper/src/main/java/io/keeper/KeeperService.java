@@ -10,6 +10,7 @@ import io.keeper.heartbeat.HeartbeatSchedule;
 import io.keeper.heartbeat.JdbcServerProbe;
 import io.keeper.heartbeat.PgSession;
 import io.keeper.role.JdbcLocalServer;
+import io.keeper.role.JdbcServer;
 import io.keeper.role.Keeper;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +29,8 @@ public final class KeeperService implements AutoCloseable {
     private final PgSession localSession;
     private final PgSession partnerSession;
     private final JdbcLocalServer localServer;
+    private final JdbcServer partnerServer;
+    private final PgSession witnessSession;
     private final AfterCommandRunner afterCommands = new AfterCommandRunner();
     private final Keeper keeper;
     private final HeartbeatSchedule schedule;
@@ -39,8 +42,13 @@ public final class KeeperService implements AutoCloseable {
         Map<String, String> env = System.getenv();
         this.localSession = new PgSession(config.myConninfo(), env, config.keepaliveTime(), "local-server");
         this.partnerSession = new PgSession(config.partnerConninfo(), env, config.keepaliveTime(), "partner-probe");
-        this.localServer = new JdbcLocalServer(localSession, new FailoverLogTable(config.failoverLogTable()));
-        this.keeper = new Keeper(config, localServer, new JdbcServerProbe(partnerSession), this::runAfterCommand,
+        FailoverLogTable table = new FailoverLogTable(config.failoverLogTable());
+        this.localServer = new JdbcLocalServer(localSession, table);
+        this.partnerServer = new JdbcServer(partnerSession, table);
+        this.witnessSession = config.witnessConninfo()
+                .map(w -> new PgSession(w, env, config.keepaliveTime(), "witness-probe")).orElse(null);
+        this.keeper = new Keeper(config, localServer, partnerServer,
+                witnessSession == null ? null : new JdbcServerProbe(witnessSession), null, this::runAfterCommand,
                 System::nanoTime);
         this.schedule = new HeartbeatSchedule(config.nodeName(), config.keepaliveTime(), keeper::runOnce);
     }
@@ -52,6 +60,10 @@ public final class KeeperService implements AutoCloseable {
                 Durations.format(config.keepaliveTime()), config.keepaliveCount());
         if (config.afterCommand().isBlank()) {
             LOG.info("after_command is not set");
+        }
+        if (config.witnessConninfo().isEmpty()) {
+            LOG.info("No witness_conninfo: a network partition between the two nodes can leave two writable"
+                    + " servers until it heals; the superseded check then fences the loser");
         }
         schedule.start(config.keepaliveTime());
         LOG.info("Start completed.");
@@ -95,6 +107,9 @@ public final class KeeperService implements AutoCloseable {
         keeper.reconfigure(applied);
         localSession.setDeadline(applied.keepaliveTime());
         partnerSession.setDeadline(applied.keepaliveTime());
+        if (witnessSession != null) {
+            witnessSession.setDeadline(applied.keepaliveTime());
+        }
         if (!oldInterval.equals(applied.keepaliveTime())) {
             try {
                 schedule.reschedule(applied.keepaliveTime());
@@ -112,7 +127,8 @@ public final class KeeperService implements AutoCloseable {
     private static KeeperConfig merge(KeeperConfig running, KeeperConfig fresh) {
         return new KeeperConfig(fresh.nodeName(), running.myConninfo(), running.partnerConninfo(),
                 fresh.keepaliveTime(), fresh.keepaliveCount(), fresh.afterCommand(), fresh.afterCommandTimeout(),
-                running.failoverLogTable(), running.source(), fresh.origins());
+                running.failoverLogTable(), running.witnessConninfo(), fresh.maximumLagOnFailover(),
+                fresh.onSuperseded(), running.httpListen(), fresh.pgBindir(), running.source(), fresh.origins());
     }
 
     public void awaitStop() throws InterruptedException {
@@ -132,7 +148,10 @@ public final class KeeperService implements AutoCloseable {
         schedule.close();
         afterCommands.close();
         localServer.close();
-        partnerSession.close();
+        partnerServer.close();
+        if (witnessSession != null) {
+            witnessSession.close();
+        }
         LOG.info("Shutdown completed.");
         stopped.countDown();
     }

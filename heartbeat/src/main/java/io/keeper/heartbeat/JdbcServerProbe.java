@@ -37,8 +37,11 @@ public final class JdbcServerProbe implements ServerProbe, AutoCloseable {
     static ServerState read(java.sql.Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(ServerState.QUERY)) {
             rs.next();
+            long age = rs.getLong(10);
+            Long walReceiverAgeMs = rs.wasNull() ? null : age;
             return new ServerState(rs.getBoolean(1), rs.getInt(2), rs.getString(3), rs.getLong(4),
-                    rs.getString(5), rs.getString(6), rs.getInt(7));
+                    rs.getString(5), rs.getString(6), rs.getInt(7), rs.getString(8), rs.getString(9),
+                    walReceiverAgeMs, rs.getBoolean(11), rs.getString(12));
         }
     }
 

@@ -10,10 +10,23 @@ package io.keeper.heartbeat;
  * @param synchronousStandbyNames the server's synchronous_standby_names
  * @param savedSynchronousStandbyNames the value keeper saved when it cleared synchronous_standby_names, or ""
  * @param streamingStandbys how many WAL senders are streaming
+ * @param nodeName the node_name the server's keeper published (keeper.node_name), or ""
+ * @param fenced why keeper fenced this server (keeper.fenced), or "" when it is not fenced
+ * @param walReceiverAgeMs on a streaming standby, ms since the last message from the primary; else null
+ * @param replayPaused true when WAL replay is paused on a standby
+ * @param replayLsn last replayed WAL position on a standby, else null
  */
 public record ServerState(boolean inRecovery, int timeline, String lsn, long systemIdentifier,
                           String synchronousStandbyNames, String savedSynchronousStandbyNames,
-                          int streamingStandbys) {
+                          int streamingStandbys, String nodeName, String fenced, Long walReceiverAgeMs,
+                          boolean replayPaused, String replayLsn) {
+
+    /** A state without keeper's published settings and WAL receiver details (tests, old callers). */
+    public ServerState(boolean inRecovery, int timeline, String lsn, long systemIdentifier,
+                       String synchronousStandbyNames, String savedSynchronousStandbyNames, int streamingStandbys) {
+        this(inRecovery, timeline, lsn, systemIdentifier, synchronousStandbyNames, savedSynchronousStandbyNames,
+                streamingStandbys, "", "", null, false, null);
+    }
 
     /** The query that fills a ServerState; one round trip, read-only, works on primaries and standbys. */
     static final String QUERY = "SELECT pg_is_in_recovery(),"
@@ -25,7 +38,17 @@ public record ServerState(boolean inRecovery, int timeline, String lsn, long sys
             + " (SELECT system_identifier FROM pg_control_system()),"
             + " current_setting('synchronous_standby_names'),"
             + " coalesce(current_setting('keeper.saved_synchronous_standby_names', true), ''),"
-            + " (SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming')";
+            + " (SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'),"
+            + " coalesce(current_setting('keeper.node_name', true), ''),"
+            + " coalesce(current_setting('keeper.fenced', true), ''),"
+            + " (SELECT (extract(epoch FROM clock_timestamp() - last_msg_receipt_time) * 1000)::bigint"
+            + "    FROM pg_stat_wal_receiver WHERE status = 'streaming'),"
+            + " CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END,"
+            + " CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END";
+
+    public boolean isFenced() {
+        return !fenced.isEmpty();
+    }
 
     public String role() {
         return inRecovery ? "standby" : "primary";

@@ -26,8 +26,8 @@ final class FakePostgres implements AutoCloseable {
     private static final int GSSENC_REQUEST = 80877104;
 
     /** Column types of ServerState.QUERY, in order: bool, int4, text, int8, text, text, int8. */
-    private static final int[] COLUMN_OIDS = {16, 23, 25, 20, 25, 25, 20};
-    private static final short[] COLUMN_LENGTHS = {1, 4, -1, 8, -1, -1, 8};
+    private static final int[] COLUMN_OIDS = {16, 23, 25, 20, 25, 25, 20, 25, 25, 20, 16, 25};
+    private static final short[] COLUMN_LENGTHS = {1, 4, -1, 8, -1, -1, 8, -1, -1, 8, 1, -1};
 
     private final ServerSocket listener;
     private final List<Socket> clients = new CopyOnWriteArrayList<>();
@@ -302,6 +302,10 @@ final class FakePostgres implements AutoCloseable {
         DataOutputStream d = new DataOutputStream(body);
         d.writeShort(row.length);
         for (int i = 0; i < row.length; i++) {
+            if (row[i] == null) {
+                d.writeInt(-1);
+                continue;
+            }
             byte[] value = binary[i] ? binaryValue(COLUMN_OIDS[i], row[i])
                     : row[i].getBytes(StandardCharsets.UTF_8);
             d.writeInt(value.length);

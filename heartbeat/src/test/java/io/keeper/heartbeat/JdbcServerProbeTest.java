@@ -29,9 +29,10 @@ class JdbcServerProbeTest {
     /** Generous bound for "returned promptly", far above the deadlines used, to stay clear of slow CI hosts. */
     private static final Duration PROMPTLY = Duration.ofSeconds(3);
 
-    private static final String[] STANDBY_ROW = {"t", "3", "0/3000060", "7345322912392818781", "", "", "0"};
+    private static final String[] STANDBY_ROW = {"t", "3", "0/3000060", "7345322912392818781", "", "", "0",
+        "node2", "", "120", "f", "0/3000000"};
     private static final String[] PRIMARY_ROW = {"f", "4", "16/B374D848", "7345322912392818781", "standby1",
-        "", "1"};
+        "", "1", "node1", "", null, "f", null};
 
     private static JdbcServerProbe probe(Conninfo conninfo, Duration deadline) {
         return new JdbcServerProbe(new PgSession(conninfo, ENV, deadline, "probe-test"));
@@ -124,7 +125,8 @@ class JdbcServerProbeTest {
 
             assertEquals(ProbeOutcome.ANSWERED, result.outcome(), result.describe());
             assertTrue(result.isStandby());
-            assertEquals(new ServerState(true, 3, "0/3000060", 7345322912392818781L, "", "", 0), result.state());
+            assertEquals(new ServerState(true, 3, "0/3000060", 7345322912392818781L, "", "", 0, "node2", "", 120L,
+                    false, "0/3000000"), result.state());
             assertEquals("standby, timeline 3, lsn 0/3000060", result.describe());
             assertEquals("", result.detail());
         }
@@ -141,6 +143,9 @@ class JdbcServerProbeTest {
             assertEquals(0x16_B374_D848L, result.state().lsnBytes());
             assertEquals("standby1", result.state().synchronousStandbyNames());
             assertEquals(1, result.state().streamingStandbys());
+            assertEquals("node1", result.state().nodeName());
+            assertEquals(null, result.state().walReceiverAgeMs());
+            assertEquals(null, result.state().replayLsn());
         }
     }
 

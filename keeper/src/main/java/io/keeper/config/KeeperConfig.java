@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * keeper's validated, immutable configuration.
@@ -18,7 +19,9 @@ import java.util.Map;
  */
 public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partnerConninfo, Duration keepaliveTime,
                            int keepaliveCount, String afterCommand, Duration afterCommandTimeout,
-                           String failoverLogTable, Path source, Map<Setting, String> origins) {
+                           String failoverLogTable, Optional<Conninfo> witnessConninfo, long maximumLagOnFailover,
+                           String onSuperseded, String httpListen, String pgBindir, Path source,
+                           Map<Setting, String> origins) {
 
     /** Prefixes accepted before a key so a block pasted from a pg_keeper setup works. */
     private static final List<String> PREFIXES = List.of("pg_keeper.", "keeper.");
@@ -28,6 +31,7 @@ public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partne
         return fromEntries(file, ConfigFile.read(file));
     }
 
+    @SuppressWarnings("unchecked")
     public static KeeperConfig fromEntries(Path file, List<ConfigFile.Entry> entries) throws ConfigException {
         List<String> errors = new ArrayList<>();
         Map<Setting, Object> values = new EnumMap<>(Setting.class);
@@ -75,6 +79,9 @@ public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partne
                 (Conninfo) values.get(Setting.PARTNER_CONNINFO), (Duration) values.get(Setting.KEEPALIVE_TIME),
                 (Integer) values.get(Setting.KEEPALIVE_COUNT), (String) values.get(Setting.AFTER_COMMAND),
                 (Duration) values.get(Setting.AFTER_COMMAND_TIMEOUT), (String) values.get(Setting.FAILOVER_LOG_TABLE),
+                (Optional<Conninfo>) values.get(Setting.WITNESS_CONNINFO),
+                (Long) values.get(Setting.MAXIMUM_LAG_ON_FAILOVER), (String) values.get(Setting.ON_SUPERSEDED),
+                (String) values.get(Setting.HTTP_LISTEN), (String) values.get(Setting.PG_BINDIR),
                 file, Map.copyOf(origins));
     }
 
@@ -112,6 +119,11 @@ public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partne
             case AFTER_COMMAND: return afterCommand;
             case AFTER_COMMAND_TIMEOUT: return Durations.format(afterCommandTimeout);
             case FAILOVER_LOG_TABLE: return failoverLogTable;
+            case WITNESS_CONNINFO: return witnessConninfo.map(Conninfo::masked).orElse("");
+            case MAXIMUM_LAG_ON_FAILOVER: return Sizes.format(maximumLagOnFailover);
+            case ON_SUPERSEDED: return onSuperseded;
+            case HTTP_LISTEN: return httpListen;
+            case PG_BINDIR: return pgBindir;
             default: throw new IllegalStateException(s.name());
         }
     }
@@ -138,6 +150,9 @@ public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partne
         }
         if (!partnerConninfo.equals(other.partnerConninfo) && !changed.contains("partner_conninfo")) {
             changed.add("partner_conninfo");
+        }
+        if (!witnessConninfo.equals(other.witnessConninfo) && !changed.contains("witness_conninfo")) {
+            changed.add("witness_conninfo");
         }
         return changed;
     }

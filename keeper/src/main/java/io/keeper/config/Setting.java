@@ -25,7 +25,22 @@ public enum Setting {
     AFTER_COMMAND_TIMEOUT("after_command_timeout", ValueType.DURATION, "60s", "1s",
             "after_command is killed (with its children) when it runs longer than this.", true),
     FAILOVER_LOG_TABLE("failover_log_table", ValueType.TABLE_NAME, "failover_log", "",
-            "Table recording promotions, in the database of my_conninfo; may be schema-qualified.", false);
+            "Table recording promotions, in the database of my_conninfo; may be schema-qualified.", false),
+    WITNESS_CONNINFO("witness_conninfo", ValueType.OPTIONAL_CONNINFO, "", "",
+            "Optional third vote: a PostgreSQL server both nodes can reach. The standby promotes only if it"
+                    + " reaches the witness; a primary that reaches neither partner nor witness fences itself.",
+            false),
+    MAXIMUM_LAG_ON_FAILOVER("maximum_lag_on_failover", ValueType.BYTES, "16MB", "-1",
+            "The standby does not promote when it has received this much less WAL than the primary was last"
+                    + " seen at (units B, kB, MB, GB; -1 = no limit).", true),
+    ON_SUPERSEDED("on_superseded", ValueType.SUPERSEDED_ACTION, "fence", "",
+            "What a primary does when the partner is the rightful primary: fence (read-only until a human"
+                    + " acts) or rejoin (fence, pg_rewind from the winner, restart as its standby).", true),
+    HTTP_LISTEN("http_listen", ValueType.LISTEN_ADDRESS, "", "",
+            "host:port for the HTTP checks /primary, /replica, /health and /status; empty = off.", false),
+    PG_BINDIR("pg_bindir", ValueType.STRING, "", "",
+            "Directory of pg_ctl and pg_rewind, for on_superseded = rejoin; empty ="
+                    + " /usr/lib/postgresql/<major version>/bin.", true);
 
     private final String key;
     private final ValueType type;

@@ -5,6 +5,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,7 +16,16 @@ public enum ValueType {
     CONNINFO,
     DURATION,
     INTEGER,
-    TABLE_NAME;
+    TABLE_NAME,
+    OPTIONAL_CONNINFO,
+    BYTES,
+    SUPERSEDED_ACTION,
+    LISTEN_ADDRESS;
+
+    private static final Pattern BYTES_PATTERN = Pattern.compile("(-?[0-9]+)\\s*([a-z]*)");
+    private static final Map<String, Long> UNIT_BYTES = Map.of("b", 1L, "kb", 1024L, "mb", 1024L * 1024,
+            "gb", 1024L * 1024 * 1024, "tb", 1024L * 1024 * 1024 * 1024);
+    private static final Pattern LISTEN = Pattern.compile("(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9_.-]*):([0-9]{1,5})");
 
     private static final Pattern DURATION_PATTERN = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)\\s*([a-z]*)");
     private static final Map<String, Long> UNIT_MILLIS = Map.of("ms", 1L, "s", 1000L, "min", 60_000L,
@@ -48,9 +58,43 @@ public enum ValueType {
                             "expected a lower-case table name, optionally schema-qualified (e.g. keeper.failover_log)");
                 }
                 return raw;
+            case OPTIONAL_CONNINFO:
+                return raw.isBlank() ? Optional.empty() : Optional.of(Conninfo.parse(raw));
+            case BYTES:
+                return parseBytes(raw);
+            case SUPERSEDED_ACTION:
+                if (!raw.equals("fence") && !raw.equals("rejoin")) {
+                    throw new IllegalArgumentException("expected fence or rejoin");
+                }
+                return raw;
+            case LISTEN_ADDRESS:
+                if (!raw.isEmpty()) {
+                    Matcher m = LISTEN.matcher(raw);
+                    if (!m.matches() || Integer.parseInt(m.group(2)) > 65535) {
+                        throw new IllegalArgumentException("expected host:port such as 0.0.0.0:8008, or empty");
+                    }
+                }
+                return raw;
             default:
                 throw new IllegalStateException(name());
         }
+    }
+
+    /** A size like 16MB, 512kB, 1GB or a bare number of bytes; -1 means no limit. */
+    static long parseBytes(String raw) {
+        Matcher m = BYTES_PATTERN.matcher(raw.strip().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("expected a size such as 16MB, 512kB, 1GB, or -1 for no limit");
+        }
+        long number = Long.parseLong(m.group(1));
+        Long factor = UNIT_BYTES.get(m.group(2).isEmpty() ? "b" : m.group(2));
+        if (factor == null) {
+            throw new IllegalArgumentException("unknown size unit \"" + m.group(2) + "\" (units: B, kB, MB, GB, TB)");
+        }
+        if (number < 0 && number != -1) {
+            throw new IllegalArgumentException("must be -1 (no limit) or a size of 0 or more");
+        }
+        return number == -1 ? -1 : Math.multiplyExact(number, factor);
     }
 
     /** A time like 5s, 500ms, 1min, 2h, 1d; a bare number is seconds, as in pg_keeper. */
@@ -81,6 +125,9 @@ public enum ValueType {
         }
         if (this == INTEGER) {
             return (Integer) value < Integer.parseInt(minimum);
+        }
+        if (this == BYTES) {
+            return (Long) value < Long.parseLong(minimum);
         }
         return false;
     }

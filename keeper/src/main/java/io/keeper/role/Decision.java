@@ -16,8 +16,14 @@ public enum Decision {
     SYNC_DISABLED,
     /** The primary put synchronous_standby_names back because the standby streams again. */
     SYNC_RESTORED,
-    /** Both servers are primaries; reported, not acted on by the core. */
+    /** Both servers are primaries and this one is the rightful primary; the partner's keeper fences its server. */
     BOTH_PRIMARY,
+    /** This server was fenced (read-only): superseded by the partner, or isolated from partner and witness. */
+    FENCED,
+    /** A fence keeper had set because of isolation was lifted: contact is back and nothing superseded us. */
+    UNFENCED,
+    /** This superseded primary was rewound and restarted as the winner's standby. */
+    REJOINED,
     /** The run was interrupted because keeper is stopping. */
     STOPPING
 }

@@ -14,20 +14,18 @@ import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 
 /** The local server reached over JDBC through a session with deadlines. */
-public final class JdbcLocalServer implements LocalServer, AutoCloseable {
+public final class JdbcLocalServer extends JdbcServer implements LocalServer {
 
-    private static final Duration ACTION_LIMIT = Duration.ofSeconds(30);
     /** Where the original synchronous_standby_names is kept while keeper has cleared it: survives restarts. */
     static final String SAVED_SETTING = "keeper.saved_synchronous_standby_names";
 
-    private final PgSession session;
-    private final JdbcServerProbe probe;
-    private final FailoverLogTable failoverLog;
+    /** The custom setting through which keeper publishes this node's node_name on its server. */
+    static final String NODE_NAME_SETTING = "keeper.node_name";
+    /** The custom setting that marks a fenced server, with the reason; survives restarts. */
+    static final String FENCED_SETTING = "keeper.fenced";
 
     public JdbcLocalServer(PgSession session, FailoverLogTable failoverLog) {
-        this.session = session;
-        this.probe = new JdbcServerProbe(session);
-        this.failoverLog = failoverLog;
+        super(session, failoverLog);
     }
 
     @Override
@@ -72,15 +70,6 @@ public final class JdbcLocalServer implements LocalServer, AutoCloseable {
     @Override
     public boolean ensureFailoverLog() throws ServerActionException {
         return run("creating " + failoverLog.name(), ACTION_LIMIT, failoverLog::createIfMissing);
-    }
-
-    @Override
-    public FailoverLogEntry recordEvent(String host, String event, ServerState state, String previousPrimary,
-                                        String reason) throws ServerActionException {
-        return run("writing to " + failoverLog.name(), ACTION_LIMIT, c -> {
-            failoverLog.createIfMissing(c);
-            return failoverLog.insert(c, host, event, state.timeline(), state.lsn(), previousPrimary, reason);
-        });
     }
 
     @Override
@@ -129,7 +118,11 @@ public final class JdbcLocalServer implements LocalServer, AutoCloseable {
      * declares it first (with its current value, then RESET so the reloaded value shows through).
      */
     private static void declareSavedSetting(Statement st) throws SQLException {
-        st.execute("SELECT set_config('" + SAVED_SETTING + "', coalesce(current_setting('" + SAVED_SETTING
+        declare(st, SAVED_SETTING);
+    }
+
+    private static void declare(Statement st, String setting) throws SQLException {
+        st.execute("SELECT set_config('" + setting + "', coalesce(current_setting('" + setting
                 + "', true), ''), false)");
     }
 
@@ -138,31 +131,67 @@ public final class JdbcLocalServer implements LocalServer, AutoCloseable {
         return "'" + value.replace("'", "''") + "'";
     }
 
-    private <T> T run(String what, Duration limit, PgSession.SqlWork<T> work) throws ServerActionException {
-        try {
-            return session.call(work, limit);
-        } catch (SQLException e) {
-            throw new ServerActionException(what + " on " + session.conninfo().address() + " failed: "
-                    + firstLine(e.getMessage()), e.getSQLState(), e);
-        } catch (TimeoutException e) {
-            throw new ServerActionException(what + " on " + session.conninfo().address() + " timed out: "
-                    + e.getMessage(), null, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ServerActionException(what + " was interrupted", null, e);
-        }
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl >= 0 ? s.substring(0, nl) : s;
+    @Override
+    public void publishNodeName(String nodeName) throws ServerActionException {
+        run("publishing node_name", ACTION_LIMIT, c -> {
+            try (Statement st = c.createStatement()) {
+                declare(st, NODE_NAME_SETTING);
+                st.execute("ALTER SYSTEM SET " + NODE_NAME_SETTING + " = " + literal(nodeName));
+                st.execute("RESET " + NODE_NAME_SETTING);
+                st.execute("SELECT pg_reload_conf()");
+            }
+            return null;
+        });
     }
 
     @Override
-    public void close() {
-        session.close();
+    public void fence(String reason) throws ServerActionException {
+        run("fencing", ACTION_LIMIT, c -> {
+            try (Statement st = c.createStatement()) {
+                declare(st, FENCED_SETTING);
+                st.execute("ALTER SYSTEM SET default_transaction_read_only = on");
+                st.execute("ALTER SYSTEM SET " + FENCED_SETTING + " = " + literal(reason));
+                st.execute("RESET " + FENCED_SETTING);
+                st.execute("SELECT pg_reload_conf()");
+                // Sessions that are already open may be mid-transaction: end them so no write slips through.
+                for (int round = 0; round < 2; round++) {
+                    st.execute("SELECT pg_sleep(0.1)");
+                    st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                            + " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
+                }
+            }
+            return null;
+        });
+        session.reset();
+    }
+
+    @Override
+    public void unfence() throws ServerActionException {
+        run("lifting the fence", ACTION_LIMIT, c -> {
+            try (Statement st = c.createStatement()) {
+                declare(st, FENCED_SETTING);
+                st.execute("ALTER SYSTEM RESET default_transaction_read_only");
+                st.execute("ALTER SYSTEM RESET " + FENCED_SETTING);
+                st.execute("RESET " + FENCED_SETTING);
+                st.execute("SELECT pg_reload_conf()");
+            }
+            return null;
+        });
+        session.reset();
+    }
+
+    @Override
+    public void resumeReplay() throws ServerActionException {
+        run("resuming WAL replay", ACTION_LIMIT, c -> {
+            try (Statement st = c.createStatement()) {
+                st.execute("SELECT pg_wal_replay_resume()");
+            }
+            return null;
+        });
+    }
+
+    /** Runs arbitrary work on the local server's session (used by rejoin to read the server layout). */
+    public <T> T onSession(String what, PgSession.SqlWork<T> work) throws ServerActionException {
+        return run(what, ACTION_LIMIT, work);
     }
 }

@@ -28,4 +28,17 @@ public interface LocalServer {
 
     /** Forgets a saved value without touching synchronous_standby_names (an administrator changed it). */
     void forgetSavedSynchronousStandbys() throws ServerActionException;
+
+    /** The newest failover_log row on this server; empty when there is none or it cannot be read. */
+    java.util.Optional<FailoverLogEntry> latestFailover();
+
+    /** Publishes node_name on the server (keeper.node_name) so the partner and `keeper primary` can name it. */
+    void publishNodeName(String nodeName) throws ServerActionException;
+
+    /** Makes the server refuse writes (default_transaction_read_only, sessions ended); survives restarts. */
+    void fence(String reason) throws ServerActionException;
+
+    void unfence() throws ServerActionException;
+
+    void resumeReplay() throws ServerActionException;
 }

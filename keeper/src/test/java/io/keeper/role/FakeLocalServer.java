@@ -21,6 +21,13 @@ final class FakeLocalServer implements LocalServer {
     int promotions;
     int failoverLogCreations;
     final List<FailoverLogEntry> rows = new ArrayList<>();
+    String fenced = "";
+    String nodeName = "";
+    Long walReceiverAgeMs;
+    String receivedLsn = "0/3000060";
+    boolean replayPaused;
+    int fences;
+    int resumes;
 
     static FakeLocalServer standby() {
         FakeLocalServer s = new FakeLocalServer();
@@ -33,7 +40,8 @@ final class FakeLocalServer implements LocalServer {
     }
 
     private ServerState state() {
-        return new ServerState(inRecovery, timeline, "0/3000060", 7L, syncNames, savedSyncNames, streaming);
+        return new ServerState(inRecovery, timeline, receivedLsn, 7L, syncNames, savedSyncNames, streaming, nodeName,
+                fenced, walReceiverAgeMs, replayPaused, inRecovery ? receivedLsn : null);
     }
 
     @Override
@@ -85,5 +93,32 @@ final class FakeLocalServer implements LocalServer {
     @Override
     public void forgetSavedSynchronousStandbys() {
         savedSyncNames = "";
+    }
+
+    @Override
+    public java.util.Optional<FailoverLogEntry> latestFailover() {
+        return rows.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(rows.get(rows.size() - 1));
+    }
+
+    @Override
+    public void publishNodeName(String name) {
+        nodeName = name;
+    }
+
+    @Override
+    public void fence(String reason) {
+        fences++;
+        fenced = reason;
+    }
+
+    @Override
+    public void unfence() {
+        fenced = "";
+    }
+
+    @Override
+    public void resumeReplay() {
+        resumes++;
+        replayPaused = false;
     }
 }

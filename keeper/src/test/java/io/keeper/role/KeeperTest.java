@@ -30,7 +30,7 @@ class KeeperTest {
             "password authentication failed for user \"postgres\"", "28P01", Duration.ofMillis(2));
 
     private final AtomicLong clock = new AtomicLong(1_000_000_000L);
-    private ProbeResult partner = PARTNER_PRIMARY;
+    private final FakePartner partner = new FakePartner(PARTNER_PRIMARY);
     private final List<Map<String, String>> events = new ArrayList<>();
     private FakeLocalServer local;
     private Keeper keeper;
@@ -43,12 +43,12 @@ class KeeperTest {
                 new ConfigFile.Entry("partner_conninfo", "host=node1 port=5432 password=secret", 3),
                 new ConfigFile.Entry("keepalive_time", "1s", 4),
                 new ConfigFile.Entry("keepalive_count", String.valueOf(count), 5)));
-        keeper = new Keeper(config, local, () -> partner, (event, env) -> events.add(env), clock::get);
+        keeper = new Keeper(config, local, partner, null, null, (event, env) -> events.add(env), clock::get);
     }
 
     /** One scheduled run: time moves by one interval, and the run itself takes a few milliseconds. */
     private Decision tick(ProbeResult partnerNow) {
-        partner = partnerNow;
+        partner.next = partnerNow;
         clock.addAndGet(INTERVAL.toNanos());
         return keeper.runOnce();
     }
@@ -232,10 +232,147 @@ class KeeperTest {
         assertEquals("", primary.savedSyncNames);
     }
 
+    private static ProbeResult partnerPrimaryOn(int timeline, String name) {
+        return ProbeResult.answered(new ServerState(false, timeline, "0/5000000", 7L, "", "", 0, name, "", null,
+                false, null), Duration.ofMillis(3));
+    }
+
     @Test
-    void twoPrimariesAreReportedAndNotActedOn() throws Exception {
-        start(FakeLocalServer.primary(), 1);
-        assertEquals(Decision.BOTH_PRIMARY, tick(PARTNER_PRIMARY));
+    void aPrimaryOnTheOlderTimelineIsSupersededAndFencesItself() throws Exception {
+        start(FakeLocalServer.primary(), 3);
+        assertEquals(Decision.FENCED, tick(partnerPrimaryOn(2, "node1")));
+        assertEquals(1, local.fences);
+        assertTrue(local.fenced.startsWith("superseded by node1"), local.fenced);
+        assertEquals(1, partner.rows.size(), "the winner's failover_log records the fence");
+        assertEquals("node1", partner.rows.get(0).host());
+        assertEquals("fenced", partner.rows.get(0).event());
+        assertEquals("fenced", events.get(0).get("KEEPER_EVENT"));
+        assertTrue(keeper.status().superseded());
+        assertEquals(Decision.FENCED, tick(partnerPrimaryOn(2, "node1")));
+        assertEquals(1, local.fences, "fenced once, stays fenced");
+    }
+
+    @Test
+    void theRightfulPrimaryKeepsWritingWhenThePartnerIsAlsoPrimary() throws Exception {
+        FakeLocalServer primary = FakeLocalServer.primary();
+        primary.timeline = 3;
+        start(primary, 1);
+        assertEquals(Decision.BOTH_PRIMARY, tick(partnerPrimaryOn(2, "node1")));
+        assertEquals(0, local.fences);
+        assertTrue(keeper.status().isRightfulPrimary());
+    }
+
+    @Test
+    void onEqualTimelinesTheNewerFailoverLogRowWins() throws Exception {
+        FakeLocalServer primary = FakeLocalServer.primary();
+        start(primary, 1);
+        partner.rows.add(new io.keeper.failoverlog.FailoverLogEntry(1_800_000_000L, "node1", "promoted", 1,
+                "0/1", "x", "r"));
+        assertEquals(Decision.FENCED, tick(partnerPrimaryOn(1, "node1")));
+    }
+
+    @Test
+    void aPartnerFromAnotherClusterBlocksPromotionForGood() throws Exception {
+        start(FakeLocalServer.standby(), 1);
+        ProbeResult foreign = ProbeResult.answered(new ServerState(false, 1, "0/3000060", 99L, "", "", 0),
+                Duration.ofMillis(2));
+        assertEquals(Decision.WATCHING, tick(foreign));
+        assertEquals(Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD));
+        assertTrue(keeper.status().lastReason().contains("different cluster"), keeper.status().lastReason());
+        tick(PARTNER_PRIMARY);
+        assertEquals(Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD));
         assertEquals(0, local.promotions);
+    }
+
+    @Test
+    void doesNotPromoteWhileTheWalReceiverStillHearsFromThePrimary() throws Exception {
+        start(FakeLocalServer.standby(), 2);
+        tick(PARTNER_PRIMARY);
+        local.walReceiverAgeMs = 400L;
+        tick(PARTNER_DEAD);
+        assertEquals(Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD));
+        assertTrue(keeper.status().lastReason().contains("WAL receiver got data from the primary 400 ms ago"));
+        local.walReceiverAgeMs = null;
+        assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD));
+    }
+
+    @Test
+    void doesNotPromoteWhenTheStandbyLagsBeyondTheLimit() throws Exception {
+        start(FakeLocalServer.standby(), 1);
+        tick(partnerPrimaryOn(1, "node1")); // primary seen at 0/5000000
+        local.receivedLsn = "0/3000000"; // 32 MiB behind, default limit 16MB
+        assertEquals(Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD));
+        String why = keeper.status().lastReason();
+        assertTrue(why.contains("lag 33554432 bytes exceeds maximum_lag_on_failover 16MB"), why);
+        local.receivedLsn = "0/4F00000";
+        assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD));
+    }
+
+    @Test
+    void aPausedReplayIsResumedBeforePromotion() throws Exception {
+        start(FakeLocalServer.standby(), 1);
+        tick(PARTNER_PRIMARY);
+        local.replayPaused = true;
+        assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD));
+        assertEquals(1, local.resumes);
+    }
+
+    @Test
+    void withAWitnessTheStandbyPromotesOnlyIfItReachesTheWitness() throws Exception {
+        local = FakeLocalServer.standby();
+        final ProbeResult[] witnessNow = {PARTNER_PRIMARY};
+        KeeperConfig config = KeeperConfig.fromEntries(Path.of("test.conf"), List.of(
+                new ConfigFile.Entry("node_name", "node2", 1),
+                new ConfigFile.Entry("my_conninfo", "host=127.0.0.1 port=5432", 2),
+                new ConfigFile.Entry("partner_conninfo", "host=node1 port=5432", 3),
+                new ConfigFile.Entry("witness_conninfo", "host=witness port=5432", 4),
+                new ConfigFile.Entry("keepalive_count", "1", 5)));
+        keeper = new Keeper(config, local, partner, () -> witnessNow[0], null, (e, env) -> events.add(env),
+                clock::get);
+        tick(PARTNER_PRIMARY);
+        witnessNow[0] = PARTNER_DEAD;
+        assertEquals(Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD));
+        assertTrue(keeper.status().lastReason().contains("witness witness:5432 is unreachable"));
+        witnessNow[0] = PARTNER_STANDBY;
+        assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD));
+    }
+
+    @Test
+    void anIsolatedPrimaryFencesItselfAndLiftsTheFenceWhenTheStandbyAnswers() throws Exception {
+        local = FakeLocalServer.primary();
+        final ProbeResult[] witnessNow = {PARTNER_STANDBY};
+        KeeperConfig config = KeeperConfig.fromEntries(Path.of("test.conf"), List.of(
+                new ConfigFile.Entry("node_name", "node1", 1),
+                new ConfigFile.Entry("my_conninfo", "host=127.0.0.1 port=5432", 2),
+                new ConfigFile.Entry("partner_conninfo", "host=node2 port=5432", 3),
+                new ConfigFile.Entry("witness_conninfo", "host=witness port=5432", 4),
+                new ConfigFile.Entry("keepalive_count", "2", 5)));
+        keeper = new Keeper(config, local, partner, () -> witnessNow[0], null, (e, env) -> events.add(env),
+                clock::get);
+        tick(PARTNER_STANDBY);
+        witnessNow[0] = PARTNER_DEAD;
+        assertEquals(Decision.WATCHING, tick(PARTNER_DEAD));
+        assertEquals(Decision.FENCED, tick(PARTNER_DEAD));
+        assertTrue(local.fenced.startsWith("isolated"), local.fenced);
+        assertEquals(Decision.FENCED, tick(PARTNER_DEAD));
+        witnessNow[0] = PARTNER_STANDBY;
+        assertEquals(Decision.UNFENCED, tick(PARTNER_STANDBY));
+        assertEquals("", local.fenced);
+    }
+
+    @Test
+    void aPrimaryThatOnlyLostTheWitnessKeepsWriting() throws Exception {
+        local = FakeLocalServer.primary();
+        KeeperConfig config = KeeperConfig.fromEntries(Path.of("test.conf"), List.of(
+                new ConfigFile.Entry("my_conninfo", "host=127.0.0.1 port=5432", 1),
+                new ConfigFile.Entry("partner_conninfo", "host=node2 port=5432", 2),
+                new ConfigFile.Entry("witness_conninfo", "host=witness port=5432", 3),
+                new ConfigFile.Entry("keepalive_count", "1", 4)));
+        keeper = new Keeper(config, local, partner, () -> PARTNER_DEAD, null, (e, env) -> events.add(env),
+                clock::get);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(Decision.WATCHING, tick(PARTNER_STANDBY));
+        }
+        assertEquals(0, local.fences);
     }
 }

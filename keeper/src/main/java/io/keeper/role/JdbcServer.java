@@ -1,0 +1,84 @@
+package io.keeper.role;
+
+import io.keeper.failoverlog.FailoverLogEntry;
+import io.keeper.failoverlog.FailoverLogTable;
+import io.keeper.heartbeat.JdbcServerProbe;
+import io.keeper.heartbeat.PgSession;
+import io.keeper.heartbeat.ProbeResult;
+import io.keeper.heartbeat.ServerState;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+
+/** A server reached over JDBC through a session with deadlines: probed, and its failover_log read and written. */
+public class JdbcServer implements PartnerServer, AutoCloseable {
+
+    static final Duration ACTION_LIMIT = Duration.ofSeconds(30);
+
+    final PgSession session;
+    final JdbcServerProbe probe;
+    final FailoverLogTable failoverLog;
+
+    public JdbcServer(PgSession session, FailoverLogTable failoverLog) {
+        this.session = session;
+        this.probe = new JdbcServerProbe(session);
+        this.failoverLog = failoverLog;
+    }
+
+    @Override
+    public ProbeResult probe() {
+        return probe.probe();
+    }
+
+    @Override
+    public Optional<FailoverLogEntry> latestFailover() {
+        try {
+            List<FailoverLogEntry> rows = session.call(c -> failoverLog.exists(c) ? failoverLog.readAll(c) : List.of());
+            return rows.stream().findFirst();
+        } catch (SQLException | TimeoutException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public FailoverLogEntry recordEvent(String host, String event, ServerState state, String previousPrimary,
+                                        String reason) throws ServerActionException {
+        return run("writing to " + failoverLog.name(), ACTION_LIMIT, c -> {
+            failoverLog.createIfMissing(c);
+            return failoverLog.insert(c, host, event, state.timeline(), state.lsn(), previousPrimary, reason);
+        });
+    }
+
+    <T> T run(String what, Duration limit, PgSession.SqlWork<T> work) throws ServerActionException {
+        try {
+            return session.call(work, limit);
+        } catch (SQLException e) {
+            throw new ServerActionException(what + " on " + session.conninfo().address() + " failed: "
+                    + firstLine(e.getMessage()), e.getSQLState(), e);
+        } catch (TimeoutException e) {
+            throw new ServerActionException(what + " on " + session.conninfo().address() + " timed out: "
+                    + e.getMessage(), null, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServerActionException(what + " was interrupted", null, e);
+        }
+    }
+
+    static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl >= 0 ? s.substring(0, nl) : s;
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+}

@@ -1,0 +1,38 @@
+package io.keeper.role;
+
+import io.keeper.failoverlog.FailoverLogEntry;
+import io.keeper.heartbeat.ProbeResult;
+import io.keeper.heartbeat.ServerState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** A partner whose next probe result the test sets, and whose failover_log the test can read. */
+final class FakePartner implements PartnerServer {
+
+    ProbeResult next;
+    final List<FailoverLogEntry> rows = new ArrayList<>();
+
+    FakePartner(ProbeResult first) {
+        this.next = first;
+    }
+
+    @Override
+    public ProbeResult probe() {
+        return next;
+    }
+
+    @Override
+    public Optional<FailoverLogEntry> latestFailover() {
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(rows.size() - 1));
+    }
+
+    @Override
+    public FailoverLogEntry recordEvent(String host, String event, ServerState state, String previousPrimary,
+                                        String reason) {
+        FailoverLogEntry e = new FailoverLogEntry(1_700_000_100L + rows.size(), host, event, state.timeline(),
+                state.lsn(), previousPrimary, reason);
+        rows.add(e);
+        return e;
+    }
+}
