@@ -7,6 +7,12 @@ import io.keeper.config.Durations;
 import io.keeper.config.KeeperConfig;
 import io.keeper.failoverlog.FailoverLogTable;
 import io.keeper.heartbeat.HeartbeatSchedule;
+import io.keeper.http.StatusServer;
+import io.keeper.rejoin.Rejoin;
+import io.keeper.rejoin.ServerLayout;
+import io.keeper.role.ServerActionException;
+import java.io.IOException;
+import java.time.Clock;
 import io.keeper.heartbeat.JdbcServerProbe;
 import io.keeper.heartbeat.PgSession;
 import io.keeper.role.JdbcLocalServer;
@@ -35,6 +41,7 @@ public final class KeeperService implements AutoCloseable {
     private final Keeper keeper;
     private final HeartbeatSchedule schedule;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final StatusServer statusServer;
     private boolean closed;
 
     public KeeperService(KeeperConfig config) throws SchedulerException {
@@ -48,13 +55,21 @@ public final class KeeperService implements AutoCloseable {
         this.witnessSession = config.witnessConninfo()
                 .map(w -> new PgSession(w, env, config.keepaliveTime(), "witness-probe")).orElse(null);
         this.keeper = new Keeper(config, localServer, partnerServer,
-                witnessSession == null ? null : new JdbcServerProbe(witnessSession), null, this::runAfterCommand,
-                System::nanoTime);
+                witnessSession == null ? null : new JdbcServerProbe(witnessSession), this::rejoin,
+                this::runAfterCommand, System::nanoTime);
         this.schedule = new HeartbeatSchedule(config.nodeName(), config.keepaliveTime(), keeper::runOnce);
+        // A status older than six keepalive_times (three of these) means the heartbeat is stuck.
+        this.statusServer = config.httpListen().isEmpty() ? null : new StatusServer(config.httpListen(),
+                keeper::status, () -> this.config.keepaliveTime().multipliedBy(2), Clock.systemUTC());
     }
 
-    public void start() throws SchedulerException {
+    public void start() throws SchedulerException, IOException {
         warmUp();
+        if (statusServer != null) {
+            statusServer.start();
+            LOG.info("HTTP checks on {} (port {}): /primary, /replica, /health, /status", config.httpListen(),
+                    statusServer.port());
+        }
         LOG.info("Starting keeper on node {}: local {}, partner {}, keepalive_time {}, keepalive_count {}",
                 config.nodeName(), config.myConninfo().masked(), config.partnerConninfo().masked(),
                 Durations.format(config.keepaliveTime()), config.keepaliveCount());
@@ -75,6 +90,42 @@ public final class KeeperService implements AutoCloseable {
      */
     private void warmUp() {
         LOG.debug("Warm-up look at the local server: {}", localServer.status().describe());
+        if ("rejoin".equals(config.onSuperseded())) {
+            try {
+                ServerLayout layout = readLayout();
+                List<String> problems = layout.rewindProblems();
+                if (problems.isEmpty()) {
+                    LOG.info("on_superseded = rejoin: pg_rewind prerequisites are in place (data directory {})",
+                            layout.dataDirectory());
+                }
+                problems.forEach(p -> LOG.warn("on_superseded = rejoin cannot work yet: {}", p));
+            } catch (ServerActionException e) {
+                LOG.warn("on_superseded = rejoin: could not check the pg_rewind prerequisites now: {}",
+                        e.getMessage());
+            }
+        }
+    }
+
+    private ServerLayout readLayout() throws ServerActionException {
+        return localServer.onSession("reading the server layout", c -> ServerLayout.read(c, config.pgBindir()));
+    }
+
+    /** Rewinds this superseded primary from the partner and restarts it as its standby; null on success. */
+    private String rejoin(String winnerAddress) {
+        ServerLayout layout;
+        try {
+            layout = readLayout();
+        } catch (ServerActionException e) {
+            return "could not read the server layout: " + e.getMessage();
+        }
+        List<String> problems = layout.rewindProblems();
+        if (!problems.isEmpty()) {
+            return String.join("; ", problems);
+        }
+        localSession.reset(); // the server is about to stop
+        Rejoin.Result result = new Rejoin(layout, Duration.ofMinutes(5)).run(config.partnerConninfo().withoutPassword(),
+                config.partnerConninfo().resolvePassword(System.getenv()).orElse(null));
+        return result.succeeded() ? null : result.failedStep() + ": " + result.message();
     }
 
     private void runAfterCommand(String event, Map<String, String> env) {
@@ -146,6 +197,9 @@ public final class KeeperService implements AutoCloseable {
         }
         LOG.info("Shutting down...");
         schedule.close();
+        if (statusServer != null) {
+            statusServer.close();
+        }
         afterCommands.close();
         localServer.close();
         partnerServer.close();

@@ -220,6 +220,12 @@ public final class Conninfo {
         return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 
+    /** The connection string in libpq key=value form without the password, for libpq tools (pg_rewind). */
+    public String withoutPassword() {
+        return values.entrySet().stream().filter(e -> !"password".equals(e.getKey()))
+                .map(e -> e.getKey() + "=" + quote(e.getValue())).collect(Collectors.joining(" "));
+    }
+
     /** The JDBC URL for this server (no credentials in it). */
     public String jdbcUrl() {
         String host = host();
@@ -255,7 +261,7 @@ public final class Conninfo {
     }
 
     /** Password from the conninfo, else PGPASSWORD, else the password file (passfile, PGPASSFILE, ~/.pgpass). */
-    java.util.Optional<String> resolvePassword(Map<String, String> env) {
+    public java.util.Optional<String> resolvePassword(Map<String, String> env) {
         if (values.containsKey("password")) {
             return java.util.Optional.of(values.get("password"));
         }

@@ -400,6 +400,13 @@ public final class Keeper {
         if (rejoiner == null || rejoinAttemptsLeft <= 0) {
             return Decision.FENCED;
         }
+        if (winner.timeline() <= me.timeline()) {
+            reason = "fenced: rejoin needs the winner on a higher timeline (winner " + winner.timeline() + ", here "
+                    + me.timeline() + "); an administrator must decide";
+            LOG.warn("Not rejoining: {}", reason);
+            rejoinAttemptsLeft = 0;
+            return Decision.FENCED;
+        }
         rejoinAttemptsLeft--;
         String winnerAddress = config.partnerConninfo().address();
         LOG.info("on_superseded = rejoin: rewinding this server from {} and restarting it as its standby",
@@ -420,6 +427,7 @@ public final class Keeper {
         partnerSeenAsPrimary = true;
         lastPrimaryLsn = winner.lsnBytes();
         localRole = "standby";
+        namePublished = false; // pg_rewind copied the winner's postgresql.auto.conf, with its keeper.node_name
         rejoinAttemptsLeft = 3;
         return Decision.REJOINED;
     }

@@ -36,7 +36,6 @@ class PrimaryCommandTest {
     /** keeper's real command line (with its ConfigException handling), with primary added as the lead will. */
     private int run(String... args) {
         CommandLine cl = KeeperCommand.commandLine();
-        cl.addSubcommand("primary", new PrimaryCommand());
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         return cl.execute(args);

@@ -375,4 +375,48 @@ class KeeperTest {
         }
         assertEquals(0, local.fences);
     }
+
+    @Test
+    void withRejoinASupersededPrimaryIsRewoundAndCarriesOnAsTheWinnersStandby() throws Exception {
+        local = FakeLocalServer.primary();
+        KeeperConfig config = KeeperConfig.fromEntries(Path.of("test.conf"), List.of(
+                new ConfigFile.Entry("node_name", "node1", 1),
+                new ConfigFile.Entry("my_conninfo", "host=127.0.0.1 port=5432", 2),
+                new ConfigFile.Entry("partner_conninfo", "host=node2 port=5432", 3),
+                new ConfigFile.Entry("on_superseded", "rejoin", 4),
+                new ConfigFile.Entry("keepalive_count", "2", 5)));
+        List<String> rejoinedFrom = new ArrayList<>();
+        keeper = new Keeper(config, local, partner, null, winner -> {
+            rejoinedFrom.add(winner);
+            local.inRecovery = true;
+            local.fenced = "";
+            local.receivedLsn = "0/5000000"; // streaming from the winner, caught up
+            return null;
+        }, (e, env) -> events.add(env), clock::get);
+        assertEquals(Decision.REJOINED, tick(partnerPrimaryOn(2, "node2")));
+        assertEquals(List.of("node2:5432"), rejoinedFrom);
+        assertEquals(List.of("fenced", "rejoined"), partner.rows.stream().map(r -> r.event()).toList());
+        assertEquals(List.of("fenced", "rejoined"), events.stream().map(e -> e.get("KEEPER_EVENT")).toList());
+        assertEquals(Decision.WATCHING, tick(partnerPrimaryOn(2, "node2")));
+        assertEquals(Decision.WATCHING, tick(PARTNER_DEAD));
+        assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD), "a rejoined standby guards its new primary");
+    }
+
+    @Test
+    void rejoinIsRefusedWhenTheWinnerIsNotOnAHigherTimeline() throws Exception {
+        local = FakeLocalServer.primary();
+        local.timeline = 2;
+        KeeperConfig config = KeeperConfig.fromEntries(Path.of("test.conf"), List.of(
+                new ConfigFile.Entry("node_name", "node2", 1),
+                new ConfigFile.Entry("my_conninfo", "host=127.0.0.1 port=5432", 2),
+                new ConfigFile.Entry("partner_conninfo", "host=node1 port=5432", 3),
+                new ConfigFile.Entry("on_superseded", "rejoin", 4)));
+        keeper = new Keeper(config, local, partner, null, winner -> {
+            throw new AssertionError("must not rejoin");
+        }, (e, env) -> events.add(env), clock::get);
+        partner.rows.add(new io.keeper.failoverlog.FailoverLogEntry(1_900_000_000L, "node1", "promoted", 2, "0/1",
+                "x", "r"));
+        assertEquals(Decision.FENCED, tick(partnerPrimaryOn(2, "node1")));
+        assertTrue(keeper.status().lastReason().contains("higher timeline"), keeper.status().lastReason());
+    }
 }
