@@ -12,7 +12,7 @@ import java.util.Optional;
 enum Endpoint {
 
     /** 200 only on the rightful primary: reachable, out of recovery, not fenced, not superseded. */
-    PRIMARY("/primary", "rightful_primary") {
+    PRIMARY("/primary", "rightfulPrimary") {
         @Override
         boolean passes(KeeperStatus s) {
             return s.isRightfulPrimary();
@@ -34,7 +34,7 @@ enum Endpoint {
     },
 
     /** 200 on a standby whose WAL receiver is streaming from its primary. */
-    REPLICA("/replica", "healthy_replica") {
+    REPLICA("/replica", "healthyReplica") {
         @Override
         boolean passes(KeeperStatus s) {
             return s.isHealthyReplica();
@@ -70,25 +70,25 @@ enum Endpoint {
                 return new Answer(503, Map.of("reason", NO_STATUS));
             }
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("node_name", s.nodeName());
+            body.put("nodeName", s.nodeName());
             body.put("role", s.role());
-            body.put("rightful_primary", s.isRightfulPrimary());
-            body.put("healthy_replica", s.isHealthyReplica());
-            body.put("local_reachable", s.localReachable());
+            body.put("rightfulPrimary", s.isRightfulPrimary());
+            body.put("healthyReplica", s.isHealthyReplica());
+            body.put("localReachable", s.localReachable());
             body.put("fenced", s.fenced());
             body.put("superseded", s.superseded());
-            body.put("wal_receiver_streaming", s.walReceiverStreaming());
+            body.put("walReceiverStreaming", s.walReceiverStreaming());
             body.put("timeline", s.timeline());
             body.put("lsn", s.lsn());
-            body.put("partner_address", s.partnerAddress());
-            body.put("partner_state", s.partnerState());
-            body.put("witness_state", s.witnessState());
-            body.put("consecutive_failures", s.consecutiveFailures());
-            body.put("keepalive_count", s.keepaliveCount());
-            body.put("last_decision", s.lastDecision());
-            body.put("last_reason", s.lastReason());
-            body.put("updated_at", String.valueOf(s.updatedAt()));
-            body.put("age_ms", age(s, now).toMillis());
+            body.put("partnerAddress", s.partnerAddress());
+            body.put("partnerState", s.partnerState());
+            body.put("witnessState", s.witnessState());
+            body.put("consecutiveFailures", s.consecutiveFailures());
+            body.put("keepaliveCount", s.keepaliveCount());
+            body.put("lastDecision", s.lastDecision());
+            body.put("lastReason", s.lastReason());
+            body.put("updatedAt", String.valueOf(s.updatedAt()));
+            body.put("ageMs", age(s, now).toMillis());
             body.put("stale", isStale(s, now, staleAfter));
             return new Answer(200, body);
         }
@@ -137,7 +137,7 @@ enum Endpoint {
             reason = NO_STATUS;
         } else if (isStale(s, now, staleAfter)) {
             reason = STALE;
-            body.put("updated_at", String.valueOf(s.updatedAt()));
+            body.put("updatedAt", String.valueOf(s.updatedAt()));
         } else {
             reason = passes(s) ? null : whyNot(s);
         }

@@ -87,6 +87,54 @@ final class DataDirectory {
         replaceAutoConf(existing + separator + "# " + comment + "\n" + name + " = " + quote(value) + "\n");
     }
 
+    /** Configuration files of this node that pg_rewind would overwrite with the source's, when they live here. */
+    static final List<String> OWN_CONFIG_FILES = List.of("postgresql.conf", "pg_hba.conf", "pg_ident.conf", AUTO_CONF);
+
+    /** The contents of this node's own configuration files inside the data directory, by name. */
+    java.util.Map<String, byte[]> snapshotConfig() throws IOException {
+        java.util.Map<String, byte[]> copies = new java.util.LinkedHashMap<>();
+        for (String name : OWN_CONFIG_FILES) {
+            Path file = directory.resolve(name);
+            if (Files.isRegularFile(file)) {
+                copies.put(name, Files.readAllBytes(file));
+            }
+        }
+        return copies;
+    }
+
+    /**
+     * Puts this node's own configuration back after pg_rewind copied the source's (its port, cluster_name,
+     * pg_hba rules), keeping from the rewound postgresql.auto.conf only the primary_conninfo -R wrote.
+     * Returns the names of the files restored.
+     */
+    List<String> restoreConfig(java.util.Map<String, byte[]> copies) throws IOException {
+        String conninfoLine = null;
+        List<String> lines = autoConfLines();
+        for (int i = 0; i < lines.size(); i++) {
+            if ("primary_conninfo".equals(parameterName(lines.get(i)))) {
+                boolean commented = i > 0 && lines.get(i - 1).startsWith("#");
+                conninfoLine = (commented ? lines.get(i - 1) + "\n" : "") + lines.get(i);
+            }
+        }
+        List<String> restored = new ArrayList<>();
+        for (java.util.Map.Entry<String, byte[]> copy : copies.entrySet()) {
+            Path file = directory.resolve(copy.getKey());
+            if (copy.getKey().equals(AUTO_CONF)) {
+                replaceAutoConf(new String(copy.getValue(), StandardCharsets.UTF_8));
+                removeParameters(List.of("primary_conninfo"));
+                if (conninfoLine != null) {
+                    String existing = new String(autoConfBytes(), StandardCharsets.UTF_8);
+                    String separator = existing.isEmpty() || existing.endsWith("\n") ? "" : "\n";
+                    replaceAutoConf(existing + separator + conninfoLine + "\n");
+                }
+            } else {
+                Files.write(file, copy.getValue());
+            }
+            restored.add(copy.getKey());
+        }
+        return restored;
+    }
+
     boolean hasStandbySignal() {
         return Files.exists(directory.resolve(STANDBY_SIGNAL));
     }

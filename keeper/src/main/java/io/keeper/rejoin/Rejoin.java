@@ -148,6 +148,7 @@ public final class Rejoin {
         List<String> command = commands.rewind(sourceConninfo);
         LOG.info("Rejoin step 2/4: rewinding from the source: {}", Secrets.mask(String.join(" ", command)));
         byte[] autoConfBefore = autoConfBytes();
+        Map<String, byte[]> ownConfig = snapshotOwnConfig();
         Map<String, String> env = english();
         env.put("PGCONNECT_TIMEOUT", "10");
         if (password != null) {
@@ -164,6 +165,7 @@ public final class Rejoin {
         }
         boolean noRewind = rewind.printed(NO_REWIND_REQUIRED);
         completeStandbyConfiguration(sourceConninfo, password, autoConfBefore);
+        restoreOwnConfig(ownConfig);
         LOG.info("Rejoin step 2/4 done in {} ms: {}", millisSince(t),
                 noRewind ? "no rewind required (this server had written nothing the source lacks)" : "rewound");
     }
@@ -203,6 +205,27 @@ public final class Rejoin {
         } catch (IOException e) {
             throw new StepFailed(STEP_REWIND, "writing the standby configuration in " + layout.dataDirectory()
                     + " failed: " + e);
+        }
+    }
+
+    private Map<String, byte[]> snapshotOwnConfig() throws StepFailed {
+        try {
+            return data.snapshotConfig();
+        } catch (IOException e) {
+            throw new StepFailed(STEP_REWIND, "saving this node's configuration files failed: " + e);
+        }
+    }
+
+    /** pg_rewind copies the source's configuration files found in the data directory; this node keeps its own. */
+    private void restoreOwnConfig(Map<String, byte[]> ownConfig) throws StepFailed {
+        try {
+            List<String> restored = data.restoreConfig(ownConfig);
+            if (!restored.isEmpty()) {
+                LOG.info("Rejoin: kept this node's own {} (pg_rewind had copied the source's); primary_conninfo"
+                        + " points at the source", String.join(", ", restored));
+            }
+        } catch (IOException e) {
+            throw new StepFailed(STEP_REWIND, "restoring this node's configuration files failed: " + e);
         }
     }
 

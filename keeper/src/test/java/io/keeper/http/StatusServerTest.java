@@ -79,13 +79,13 @@ class StatusServerTest {
         start(primary());
         HttpResponse<String> ok = get("/primary");
         assertEquals(200, ok.statusCode());
-        assertEquals("{\"role\":\"primary\",\"rightful_primary\":true}", ok.body().strip());
+        assertEquals("{\"role\":\"primary\",\"rightfulPrimary\":true}", ok.body().strip());
 
         status.set(streamingStandby());
         HttpResponse<String> standby = get("/primary");
         assertEquals(503, standby.statusCode());
         assertEquals("local server is a standby", json(standby).get("reason").asText());
-        assertFalse(json(standby).get("rightful_primary").asBoolean());
+        assertFalse(json(standby).get("rightfulPrimary").asBoolean());
     }
 
     @Test
@@ -110,7 +110,7 @@ class StatusServerTest {
     void replicaAnswers200OnlyOnAStreamingStandby() throws Exception {
         start(streamingStandby());
         assertEquals(200, get("/replica").statusCode());
-        assertEquals("{\"role\":\"standby\",\"healthy_replica\":true}", get("/replica").body().strip());
+        assertEquals("{\"role\":\"standby\",\"healthyReplica\":true}", get("/replica").body().strip());
 
         status.set(status("standby", true, "", false, false, NOW));
         HttpResponse<String> notStreaming = get("/replica");
@@ -159,18 +159,18 @@ class StatusServerTest {
         HttpResponse<String> response = get("/status");
         assertEquals(200, response.statusCode());
         JsonNode body = json(response);
-        assertEquals("node1", body.get("node_name").asText());
+        assertEquals("node1", body.get("nodeName").asText());
         assertEquals("primary", body.get("role").asText());
-        assertTrue(body.get("rightful_primary").asBoolean());
-        assertFalse(body.get("healthy_replica").asBoolean());
-        assertTrue(body.get("local_reachable").asBoolean());
+        assertTrue(body.get("rightfulPrimary").asBoolean());
+        assertFalse(body.get("healthyReplica").asBoolean());
+        assertTrue(body.get("localReachable").asBoolean());
         assertEquals("", body.get("fenced").asText());
         assertEquals(3, body.get("timeline").asInt());
         assertEquals("0/3000060", body.get("lsn").asText());
-        assertEquals("node2:5432", body.get("partner_address").asText());
-        assertEquals("WATCHING", body.get("last_decision").asText());
-        assertEquals("2030-01-02T03:04:03Z", body.get("updated_at").asText());
-        assertEquals(2000, body.get("age_ms").asLong());
+        assertEquals("node2:5432", body.get("partnerAddress").asText());
+        assertEquals("WATCHING", body.get("lastDecision").asText());
+        assertEquals("2030-01-02T03:04:03Z", body.get("updatedAt").asText());
+        assertEquals(2000, body.get("ageMs").asLong());
         assertFalse(body.get("stale").asBoolean());
     }
 

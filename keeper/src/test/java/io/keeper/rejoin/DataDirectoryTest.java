@@ -96,4 +96,26 @@ class DataDirectoryTest {
         Files.writeString(tmp.resolve("backup_label"), "BACKUP METHOD: streamed\nBACKUP FROM: primary\n");
         assertFalse(data.rewoundEarlier(), "a base backup's label is not pg_rewind's");
     }
+
+    @Test
+    void keepsThisNodesOwnConfigurationFilesAndOnlyThePrimaryConninfoOfTheRewoundOnes() throws Exception {
+        java.nio.file.Path data = java.nio.file.Files.createTempDirectory("rejoin-config");
+        java.nio.file.Files.writeString(data.resolve("postgresql.conf"), "cluster_name = 'node1'\n");
+        java.nio.file.Files.writeString(data.resolve("postgresql.auto.conf"),
+                "keeper.node_name = 'node1'\ndefault_transaction_read_only = 'on'\n");
+        DataDirectory dir = new DataDirectory(data);
+        java.util.Map<String, byte[]> own = dir.snapshotConfig();
+        // what pg_rewind -R leaves: the source's files plus its primary_conninfo
+        java.nio.file.Files.writeString(data.resolve("postgresql.conf"), "cluster_name = 'node2'\n");
+        java.nio.file.Files.writeString(data.resolve("postgresql.auto.conf"),
+                "keeper.node_name = 'node2'\nprimary_conninfo = 'host=node2'\n");
+
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of("postgresql.conf", "postgresql.auto.conf"),
+                dir.restoreConfig(own));
+        org.junit.jupiter.api.Assertions.assertEquals("cluster_name = 'node1'\n",
+                java.nio.file.Files.readString(data.resolve("postgresql.conf")));
+        org.junit.jupiter.api.Assertions.assertEquals(
+                "keeper.node_name = 'node1'\ndefault_transaction_read_only = 'on'\nprimary_conninfo = 'host=node2'\n",
+                java.nio.file.Files.readString(data.resolve("postgresql.auto.conf")));
+    }
 }
