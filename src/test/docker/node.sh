@@ -1,6 +1,7 @@
 #!/bin/bash
 # PID 1 of a test node: boots PostgreSQL and keeper the way systemd would on a real host.
-# Env: NODE_NAME (node1|node2), ROLE (primary|standby), PARTNER_HOST, KEEPER_AUTOSTART (default 1).
+# Env: NODE_NAME, ROLE (primary|standby), PARTNER_HOST (the primary a standby copies and streams from;
+# empty for a standalone primary), KEEPER_AUTOSTART (default 1).
 set -uo pipefail
 export PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PGDATA=/var/lib/postgresql/data
@@ -24,6 +25,7 @@ hot_standby = on
 wal_log_hints = on
 wal_keep_size = '256MB'     # lets a standby that was away for a while catch up
 cluster_name = '$NODE_NAME'
+wal_sender_timeout = '2s'   # an idle primary sends a keepalive every ~1 s: keeper reads the receiver's freshness
 EOF
   cat >> "$PGDATA/pg_hba.conf" <<EOF
 host all all 0.0.0.0/0 scram-sha-256
@@ -33,6 +35,7 @@ EOF
 
 init_standby() {
   local start=$SECONDS
+  [ -n "${PARTNER_HOST:-}" ] || { log "ROLE=standby needs PARTNER_HOST"; exit 1; }
   until PGPASSWORD=secret as_postgres pg_basebackup -h "$PARTNER_HOST" -U postgres \
       -D "$PGDATA" -R -X stream; do
     (( SECONDS - start > 60 )) && { log "pg_basebackup from $PARTNER_HOST failed for 60 s"; exit 1; }

@@ -122,6 +122,11 @@ public final class KeeperService implements AutoCloseable {
         if (!problems.isEmpty()) {
             return String.join("; ", problems);
         }
+        try {
+            partnerServer.checkpoint();
+        } catch (ServerActionException e) {
+            return "CHECKPOINT on the winner failed, so pg_rewind could not see its new timeline: " + e.getMessage();
+        }
         localSession.reset(); // the server is about to stop
         Rejoin.Result result = new Rejoin(layout, Duration.ofMinutes(5)).run(config.partnerConninfo().withoutPassword(),
                 config.partnerConninfo().resolvePassword(System.getenv()).orElse(null));
@@ -197,6 +202,7 @@ public final class KeeperService implements AutoCloseable {
         }
         LOG.info("Shutting down...");
         schedule.close();
+        keeper.close();
         if (statusServer != null) {
             statusServer.close();
         }

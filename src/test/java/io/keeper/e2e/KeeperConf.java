@@ -17,12 +17,21 @@ public final class KeeperConf {
         values.put("node_name", quote(node));
         values.put("my_conninfo",
                 quote("host=127.0.0.1 port=5432 dbname=postgres user=postgres password=secret"));
-        values.put("partner_conninfo", quote("host=" + PgPair.partnerOf(node)
-                + " port=5432 dbname=postgres user=postgres password=secret"));
+        values.put("partner_conninfo", quote(conninfo(PgPair.partnerOf(node))));
         values.put("keepalive_time", "1s");
         values.put("keepalive_count", "3");
         values.put("after_command", quote("env | grep ^KEEPER_ > /tmp/after-$KEEPER_EVENT.env"));
         return new KeeperConf(values);
+    }
+
+    /** How keeper reaches the server running on {@code host} of the test bed (node2, node1-hb, witness...). */
+    public static String conninfo(String host) {
+        return "host=" + host + " port=5432 dbname=postgres user=postgres password=secret";
+    }
+
+    /** A copy whose keeper serves /primary, /replica, /health and /status on port 8008 of its host. */
+    public KeeperConf withHttp() {
+        return withString("http_listen", "0.0.0.0:" + PgNode.HTTP_PORT);
     }
 
     /** A copy with {@code key} set to {@code value}, written verbatim (e.g. {@code 2s}, {@code 5}). */

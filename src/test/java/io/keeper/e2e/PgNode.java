@@ -5,19 +5,29 @@ import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Ports;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
+import org.testcontainers.containers.output.FrameConsumerResultCallback;
+import org.testcontainers.containers.output.OutputFrame;
 import org.testcontainers.containers.output.Slf4jLogConsumer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.Transferable;
@@ -27,49 +37,63 @@ import org.testcontainers.utility.MountableFile;
 /** One PostgreSQL host: a container whose PID 1 (node.sh) boots PostgreSQL and keeper like systemd. */
 public final class PgNode implements AutoCloseable {
     private static final int PG_PORT = 5432;
+    /** Where the tests let keeper's HTTP endpoints listen (http_listen = '0.0.0.0:8008'). */
+    static final int HTTP_PORT = 8008;
+    /** Suffix of a node's alias on the pair's heartbeat-only network, e.g. node1-hb. */
+    static final String HEARTBEAT_ALIAS_SUFFIX = "-hb";
     private static final String PGDATA = "/var/lib/postgresql/data";
     private static final String PATH =
             "/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(120);
     /** Succeeds once the server takes queries; prints t on a standby, f on a primary. */
     private static final String RECOVERY_QUERY = "psql -U postgres -XAtc 'select pg_is_in_recovery()'";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String name;
     private final Network network;
-    private final GenericContainer<?> container;
+    private final NodeContainer container;
+    private final Slf4jLogConsumer logConsumer;
     private volatile int hostPort;
+    private volatile int httpPort;
 
     /**
      * A node that is not started yet. {@code role} is primary or standby (its first boot only);
-     * {@code keeperConf} null means keeper is not installed on this host.
+     * {@code partnerHost} is the primary a standby copies and streams from ("" for a standalone primary);
+     * {@code heartbeatNetwork}, when not null, is a second network where the node is {@code <name>-hb};
+     * {@code keeperConf} null means keeper is not installed on this host; with keeperAutostart false
+     * keeper is installed but only runs after {@link #startKeeper()}.
      */
-    PgNode(String name, String role, Network network, KeeperConf keeperConf) {
-        this(name, role, network, keeperConf, true);
-    }
-
-    /** As above; with keeperAutostart false keeper is installed but only runs after {@link #startKeeper()}. */
-    PgNode(String name, String role, Network network, KeeperConf keeperConf, boolean keeperAutostart) {
+    PgNode(String name, String role, String partnerHost, Network network, Network heartbeatNetwork,
+            KeeperConf keeperConf, boolean keeperAutostart) {
         this.name = name;
         this.network = network;
+        this.logConsumer = new Slf4jLogConsumer(LoggerFactory.getLogger("e2e." + name));
         String expectedRecovery = role.equals("standby") ? "t" : "f";
-        container = new GenericContainer<>(DockerImageName.parse(KeeperImage.ensure()))
+        container = new NodeContainer(name, heartbeatNetwork)
                 .withImagePullPolicy(image -> false) // the image is local, built by prepare.sh
                 .withLabel(PgPair.LABEL, "true")
                 .withCommand("/bin/bash", "/opt/keeper/node.sh")
                 .withEnv("PATH", PATH)
                 .withEnv("NODE_NAME", name)
                 .withEnv("ROLE", role)
-                .withEnv("PARTNER_HOST", PgPair.partnerOf(name))
+                .withEnv("PARTNER_HOST", partnerHost)
                 .withEnv("KEEPER_AUTOSTART", keeperAutostart ? "1" : "0")
                 .withNetwork(network)
                 .withNetworkAliases(name)
-                .withExposedPorts(PG_PORT)
+                .withExposedPorts(PG_PORT, HTTP_PORT)
                 // NET_ADMIN lets a test cut single links with iptables inside the node.
-                .withCreateContainerCmdModifier(cmd -> cmd.withHostName(name)
-                        .getHostConfig().withCapAdd(Capability.NET_ADMIN))
+                .withCreateContainerCmdModifier(cmd -> {
+                    // Docker adds the host name as an alias on networks connected after creation, so on
+                    // a heartbeat network "node1" would resolve to node1-hb's address half of the time.
+                    if (heartbeatNetwork == null) {
+                        cmd.withHostName(name);
+                    }
+                    cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
+                })
                 .withCopyFileToContainer(MountableFile.forHostPath(
                         KeeperImage.dockerDir().resolve("node.sh"), 0755), "/opt/keeper/node.sh")
-                .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("e2e." + name)))
+                .withLogConsumer(logConsumer)
                 .waitingFor(Wait.forSuccessfulCommand("[ \"$(" + RECOVERY_QUERY + ")\" = " + expectedRecovery + " ]")
                         .withStartupTimeout(BOOT_TIMEOUT));
         if (keeperConf != null) {
@@ -82,7 +106,13 @@ public final class PgNode implements AutoCloseable {
     /** Creates and boots the container; returns when PostgreSQL answers in the role it was given. */
     void start() {
         container.start();
-        hostPort = currentHostPort();
+        hostPort = currentHostPort(PG_PORT);
+        httpPort = currentHostPort(HTTP_PORT);
+    }
+
+    /** A standalone primary without keeper (a witness, or a server of another cluster), not started yet. */
+    static PgNode standalone(String name, Network network) {
+        return new PgNode(name, "primary", "", network, null, null, true);
     }
 
     public String name() {
@@ -96,6 +126,55 @@ public final class PgNode implements AutoCloseable {
     /** The host port that reaches PostgreSQL now; it may change when the host is started again. */
     public int port() {
         return hostPort;
+    }
+
+    /** The host port that reaches keeper's HTTP endpoints now; like {@link #port()} it may change. */
+    public int httpPort() {
+        return httpPort;
+    }
+
+    /** The HTTP status of GET {@code path} on keeper's HTTP listener, or -1 when nothing answers. */
+    public int http(String path) {
+        try {
+            return HTTP.send(httpGet(path), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted during GET " + path + " on " + name, e);
+        }
+    }
+
+    /** keeper's GET /status as JSON; throws when keeper does not answer with 200 and a JSON body. */
+    public JsonNode status() {
+        try {
+            HttpResponse<String> response = HTTP.send(httpGet("/status"), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("GET /status on " + name + " answered " + response.statusCode()
+                        + ": " + response.body());
+            }
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("GET /status on " + name + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted during GET /status on " + name, e);
+        }
+    }
+
+    /** One field of /status as text, e.g. status("lastReason"); throws when /status has no such field. */
+    public String status(String field) {
+        JsonNode status = status();
+        JsonNode value = status.get(field);
+        if (value == null) {
+            throw new IllegalStateException("/status on " + name + " has no field " + field + ": " + status);
+        }
+        return value.asText();
+    }
+
+    /** Runs {@code keeper primary -c /etc/keeper/keeper.conf} in this host: the rightful primary's name. */
+    public ExecResult keeperPrimary() {
+        return execResult("java", "-jar", "/opt/keeper/keeper.jar", "primary", "-c", "/etc/keeper/keeper.conf");
     }
 
     /** A JDBC connection as postgres, with short timeouts so a frozen or cut-off node fails fast. */
@@ -153,6 +232,20 @@ public final class PgNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Inserts one row into e2e_probe (which must exist, e.g. created on the primary before a fault):
+     * empty when it committed, else the error, whose SQLState tells a read-only server (25006) from an
+     * unreachable one (08xxx).
+     */
+    public Optional<SQLException> tryWrite() {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO e2e_probe (node) VALUES ('" + name + "')");
+            return Optional.empty();
+        } catch (SQLException e) {
+            return Optional.of(e);
+        }
+    }
+
     /** Everything keeper (and node.sh's restart loop) wrote to /var/log/keeper.log. */
     public String keeperLog() {
         return readFile("/var/log/keeper.log").orElse("");
@@ -166,7 +259,9 @@ public final class PgNode implements AutoCloseable {
 
     /** Boots the killed host again (same container, same data) and waits until PostgreSQL answers. */
     public void startHostAgain() {
+        long bootedAt = System.currentTimeMillis() / 1000;
         docker().startContainerCmd(containerId()).exec();
+        followOutputSince(bootedAt);
         awaitPostgres();
     }
 
@@ -208,6 +303,25 @@ public final class PgNode implements AutoCloseable {
         return result.getExitCode() == 0 ? Optional.of(result.getStdout()) : Optional.empty();
     }
 
+    /**
+     * Drops every packet between this host and each of {@code hosts} (names resolved inside this host,
+     * e.g. node2 or node1-hb), both ways, with iptables; the test process still reaches this host.
+     */
+    public void cutOffFrom(String... hosts) {
+        for (String host : hosts) {
+            for (String ip : addressesOf(host)) {
+                exec("iptables", "-A", "INPUT", "-s", ip, "-j", "DROP");
+                exec("iptables", "-A", "OUTPUT", "-d", ip, "-j", "DROP");
+            }
+        }
+    }
+
+    /** Removes every rule {@link #cutOffFrom} added. */
+    public void heal() {
+        exec("iptables", "-F", "INPUT");
+        exec("iptables", "-F", "OUTPUT");
+    }
+
     /** Unplugs the host: it loses its only network, so neither its partner nor the test reach it. */
     public void disconnectFromNetwork() {
         docker().disconnectFromNetworkCmd().withNetworkId(network.getId()).withContainerId(containerId()).exec();
@@ -217,7 +331,8 @@ public final class PgNode implements AutoCloseable {
     public void reconnect() {
         docker().connectToNetworkCmd().withNetworkId(network.getId()).withContainerId(containerId())
                 .withContainerNetwork(new ContainerNetwork().withAliases(name)).exec();
-        hostPort = currentHostPort();
+        hostPort = currentHostPort(PG_PORT);
+        httpPort = currentHostPort(HTTP_PORT);
     }
 
     public boolean isRunning() {
@@ -237,16 +352,43 @@ public final class PgNode implements AutoCloseable {
     private void awaitPostgres() {
         Await.until(name + " to be running", Duration.ofSeconds(30), this::isRunning);
         hostPort = Await.until(name + " to publish port " + PG_PORT, Duration.ofSeconds(30),
-                this::currentHostPort, port -> port > 0);
+                () -> currentHostPort(PG_PORT), port -> port > 0);
+        httpPort = currentHostPort(HTTP_PORT);
         Await.until(name + " to accept connections", BOOT_TIMEOUT,
                 () -> execResult("bash", "-c", RECOVERY_QUERY).getExitCode() == 0);
     }
 
     /** Testcontainers caches the port binding of the first start; docker start can pick another. */
-    private int currentHostPort() {
+    private int currentHostPort(int containerPort) {
         Ports.Binding[] bindings = docker().inspectContainerCmd(containerId()).exec()
-                .getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(PG_PORT));
+                .getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(containerPort));
         return bindings == null || bindings.length == 0 ? -1 : Integer.parseInt(bindings[0].getHostPortSpec());
+    }
+
+    /** Testcontainers stops following the output when the host dies; this picks it up after a reboot. */
+    private void followOutputSince(long epochSecond) {
+        FrameConsumerResultCallback callback = new FrameConsumerResultCallback();
+        callback.addConsumer(OutputFrame.OutputType.STDOUT, logConsumer);
+        callback.addConsumer(OutputFrame.OutputType.STDERR, logConsumer);
+        docker().logContainerCmd(containerId()).withStdOut(true).withStdErr(true).withFollowStream(true)
+                .withSince((int) epochSecond).exec(callback);
+    }
+
+    private HttpRequest httpGet(String path) {
+        return HttpRequest.newBuilder(URI.create("http://" + container.getHost() + ":" + httpPort + path))
+                .timeout(Duration.ofSeconds(3)).GET().build();
+    }
+
+    /** The IPv4 addresses {@code host} resolves to inside this host. */
+    private List<String> addressesOf(String host) {
+        List<String> ips = new ArrayList<>();
+        for (String line : exec("getent", "ahostsv4", host).split("\n")) {
+            String ip = line.strip().split("\\s+")[0];
+            if (!ip.isEmpty() && !ips.contains(ip)) {
+                ips.add(ip);
+            }
+        }
+        return ips;
     }
 
     private ExecResult execResult(String... command) {
@@ -262,5 +404,28 @@ public final class PgNode implements AutoCloseable {
 
     private DockerClient docker() {
         return container.getDockerClient();
+    }
+
+    /** The node's container; joins the optional heartbeat network between creation and start. */
+    private static final class NodeContainer extends GenericContainer<NodeContainer> {
+        private final String name;
+        private final Network heartbeatNetwork;
+
+        NodeContainer(String name, Network heartbeatNetwork) {
+            super(DockerImageName.parse(KeeperImage.ensure()));
+            this.name = name;
+            this.heartbeatNetwork = heartbeatNetwork;
+        }
+
+        @Override
+        protected void containerIsCreated(String containerId) {
+            // Before start, so keeper's first probe already finds <name>-hb.
+            if (heartbeatNetwork != null) {
+                getDockerClient().connectToNetworkCmd().withNetworkId(heartbeatNetwork.getId())
+                        .withContainerId(containerId)
+                        .withContainerNetwork(new ContainerNetwork().withAliases(name + HEARTBEAT_ALIAS_SUFFIX))
+                        .exec();
+            }
+        }
     }
 }

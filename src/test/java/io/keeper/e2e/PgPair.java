@@ -5,23 +5,31 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.testcontainers.containers.Network;
 
-/** node1 (primary) and node2 (streaming standby) on a Docker network of their own. */
+/**
+ * node1 (primary) and node2 (streaming standby) on a Docker network of their own, optionally with
+ * standalone servers on the same network (a witness, another cluster) and a heartbeat-only network.
+ */
 public final class PgPair implements AutoCloseable {
     /** Marks the containers and networks of the e2e tests, so prepare.sh can prune leftovers. */
     static final String LABEL = "io.keeper.e2e";
 
     private final Network network;
-    private final PgNode node1;
-    private final PgNode node2;
+    private final Network heartbeatNetwork;
+    private final Map<String, PgNode> standalones = new LinkedHashMap<>();
+    private PgNode node1;
+    private PgNode node2;
 
-    private PgPair(Network network, PgNode node1, PgNode node2) {
+    private PgPair(Network network, Network heartbeatNetwork) {
         this.network = network;
-        this.node1 = node1;
-        this.node2 = node2;
+        this.heartbeatNetwork = heartbeatNetwork;
     }
 
     /** A pair with keeper on both nodes, each with {@link KeeperConf#defaults}. */
@@ -39,27 +47,85 @@ public final class PgPair implements AutoCloseable {
      * {@code keeperConf} maps a node name to its keeper.conf, or to null for no keeper on it.
      */
     public static PgPair start(Function<String, KeeperConf> keeperConf) {
-        return start(keeperConf, java.util.Set.of());
+        return start(keeperConf, Set.of());
     }
 
     /** As {@link #start(Function)}; on the nodes named in manualKeepers keeper waits for startKeeper(). */
-    public static PgPair start(Function<String, KeeperConf> keeperConf, java.util.Set<String> manualKeepers) {
-        KeeperImage.ensure();
-        Network network = Network.builder()
-                .createNetworkCmdModifier(cmd -> cmd.withLabels(Map.of(LABEL, "true"))).build();
-        PgNode node1 = new PgNode("node1", "primary", network, keeperConf.apply("node1"),
-                !manualKeepers.contains("node1"));
-        PgNode node2 = new PgNode("node2", "standby", network, keeperConf.apply("node2"),
-                !manualKeepers.contains("node2"));
-        PgPair pair = new PgPair(network, node1, node2);
-        try {
-            node1.start();
-            node2.start();
-            pair.awaitStreaming(node1, node2, Duration.ofSeconds(60));
-            return pair;
-        } catch (RuntimeException | Error e) {
-            pair.close();
-            throw e;
+    public static PgPair start(Function<String, KeeperConf> keeperConf, Set<String> manualKeepers) {
+        return builder().keepers(keeperConf).manualKeepers(manualKeepers).start();
+    }
+
+    /** For pairs with more than keeper configurations: standalone servers, a heartbeat network. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** How a pair is set up; {@link #start()} boots it. */
+    public static final class Builder {
+        private Function<String, KeeperConf> keeperConf = KeeperConf::defaults;
+        private Set<String> manualKeepers = Set.of();
+        private final List<String> standaloneNames = new ArrayList<>();
+        private boolean heartbeatNetwork;
+
+        private Builder() {
+        }
+
+        /** Maps a node name to its keeper.conf, or to null for no keeper on it. */
+        public Builder keepers(Function<String, KeeperConf> keeperConf) {
+            this.keeperConf = keeperConf;
+            return this;
+        }
+
+        /** On these nodes keeper waits for {@link PgNode#startKeeper()}. */
+        public Builder manualKeepers(Set<String> names) {
+            this.manualKeepers = Set.copyOf(names);
+            return this;
+        }
+
+        /**
+         * A standalone primary without keeper on the pair's network, reachable as {@code name} (a
+         * witness, or a server of a different cluster); booted before the pair.
+         */
+        public Builder standalone(String name) {
+            standaloneNames.add(name);
+            return this;
+        }
+
+        /**
+         * A second network where node1 and node2 are node1-hb and node2-hb: a keeper.conf whose
+         * partner_conninfo names those hosts probes over it, while replication keeps using the first.
+         */
+        public Builder heartbeatNetwork() {
+            this.heartbeatNetwork = true;
+            return this;
+        }
+
+        /** Boots the standalone servers, node1, then node2 from a base backup of node1; returns once node2 streams. */
+        public PgPair start() {
+            KeeperImage.ensure();
+            PgPair pair = new PgPair(newNetwork(), heartbeatNetwork ? newNetwork() : null);
+            try {
+                for (String name : standaloneNames) {
+                    PgNode node = PgNode.standalone(name, pair.network);
+                    pair.standalones.put(name, node);
+                    node.start();
+                }
+                pair.node1 = new PgNode("node1", "primary", "", pair.network, pair.heartbeatNetwork,
+                        keeperConf.apply("node1"), !manualKeepers.contains("node1"));
+                pair.node1.start();
+                pair.node2 = new PgNode("node2", "standby", "node1", pair.network, pair.heartbeatNetwork,
+                        keeperConf.apply("node2"), !manualKeepers.contains("node2"));
+                pair.node2.start();
+                pair.awaitStreaming(pair.node1, pair.node2, Duration.ofSeconds(60));
+                return pair;
+            } catch (RuntimeException | Error e) {
+                pair.close();
+                throw e;
+            }
+        }
+
+        private static Network newNetwork() {
+            return Network.builder().createNetworkCmdModifier(cmd -> cmd.withLabels(Map.of(LABEL, "true"))).build();
         }
     }
 
@@ -80,6 +146,15 @@ public final class PgPair implements AutoCloseable {
         return node2;
     }
 
+    /** The standalone server started as {@code name} by {@link Builder#standalone(String)}. */
+    public PgNode standalone(String name) {
+        PgNode node = standalones.get(name);
+        if (node == null) {
+            throw new IllegalArgumentException("No standalone server " + name + " in this pair: " + standalones.keySet());
+        }
+        return node;
+    }
+
     /** Waits until {@code primary}'s pg_stat_replication shows {@code standby} streaming. */
     public void awaitStreaming(PgNode primary, PgNode standby, Duration max) {
         Await.until(standby + " to stream from " + primary, max,
@@ -88,8 +163,20 @@ public final class PgPair implements AutoCloseable {
 
     @Override
     public void close() {
-        node2.close();
-        node1.close();
+        List<PgNode> nodes = new ArrayList<>();
+        if (node2 != null) {
+            nodes.add(node2);
+        }
+        if (node1 != null) {
+            nodes.add(node1);
+        }
+        nodes.addAll(standalones.values());
+        for (PgNode node : nodes) {
+            node.close();
+        }
+        if (heartbeatNetwork != null) {
+            heartbeatNetwork.close();
+        }
         network.close();
     }
 

@@ -54,6 +54,19 @@ public class JdbcServer implements PartnerServer, AutoCloseable {
         });
     }
 
+    /**
+     * Runs CHECKPOINT here. pg_rewind reads the source's timeline from its control file, which a freshly
+     * promoted server updates only at its first checkpoint; without one pg_rewind sees "the same timeline".
+     */
+    public void checkpoint() throws ServerActionException {
+        run("CHECKPOINT", ACTION_LIMIT, c -> {
+            try (java.sql.Statement st = c.createStatement()) {
+                st.execute("CHECKPOINT");
+            }
+            return null;
+        });
+    }
+
     <T> T run(String what, Duration limit, PgSession.SqlWork<T> work) throws ServerActionException {
         try {
             return session.call(work, limit);

@@ -14,6 +14,9 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +59,12 @@ public final class Keeper {
     private String lastPartnerRole;
     private String reason = "";
     private int rejoinAttemptsLeft = 3;
+    private long lastContactNanos;
+    private final ExecutorService probes = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "probe");
+        t.setDaemon(true);
+        return t;
+    });
 
     public Keeper(KeeperConfig config, LocalServer local, PartnerServer partner, ServerProbe witness,
                   Rejoiner rejoiner, EventListener events, LongSupplier nanoTime) {
@@ -69,6 +78,12 @@ public final class Keeper {
         this.timing = new RunTiming(config.keepaliveTime());
         this.status = KeeperStatus.starting(config.nodeName(), config.partnerConninfo().address(),
                 config.keepaliveCount());
+        this.lastContactNanos = nanoTime.getAsLong();
+    }
+
+    /** Stops the probe threads. */
+    public void close() {
+        probes.shutdownNow();
     }
 
     /** Applies a reloaded configuration; the next run uses it. */
@@ -98,9 +113,14 @@ public final class Keeper {
 
     private Decision decide(Duration late) {
         reason = "";
+        // Partner and witness are probed in parallel with the local server, so one unreachable server does not
+        // stretch the run: each probe has its own keepalive_time deadline.
+        CompletableFuture<ProbeResult> otherLater = CompletableFuture.supplyAsync(partner::probe, probes);
+        CompletableFuture<ProbeResult> witnessLater = witness == null ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.supplyAsync(witness::probe, probes);
         ProbeResult me = local.status();
-        ProbeResult other = partner.probe();
-        ProbeResult witnessNow = witness != null ? witness.probe() : null;
+        ProbeResult other = otherLater.join();
+        ProbeResult witnessNow = witnessLater.join();
         if (Thread.currentThread().isInterrupted()) {
             return Decision.STOPPING;
         }
@@ -126,6 +146,7 @@ public final class Keeper {
     private void countPartner(ProbeResult other, Duration late) {
         String address = config.partnerConninfo().address();
         if (!other.outcome().countsAsFailure()) {
+            lastContactNanos = nanoTime.getAsLong();
             if (failures > 0) {
                 LOG.info("Partner {} answered again after {} failed probe(s): {}", address, failures, other.describe());
             }
@@ -157,6 +178,7 @@ public final class Keeper {
         }
         if (!witnessNow.outcome().countsAsFailure()) {
             witnessFailures = 0;
+            lastContactNanos = nanoTime.getAsLong();
         } else if (late.isZero()) {
             witnessFailures++;
             LOG.warn("Witness {} unreachable ({}/{}): {}", witnessAddress(), witnessFailures,
@@ -232,6 +254,12 @@ public final class Keeper {
         if (refusal.isPresent()) {
             return refuse(refusal.get());
         }
+        ProbeResult lastLook = partner.probe();
+        if (!lastLook.outcome().countsAsFailure()) {
+            failures = 0;
+            return refuse("partner " + config.partnerConninfo().address() + " answered the last look before"
+                    + " promotion (" + lastLook.describe() + ")");
+        }
         if (me.replayPaused()) {
             LOG.warn("WAL replay is paused on this standby; resuming it so the promotion includes all received WAL");
             try {
@@ -294,10 +322,11 @@ public final class Keeper {
         if (other.isPrimary()) {
             return twoPrimaries(me, other);
         }
-        if (witness != null && failures >= config.keepaliveCount() && witnessFailures >= config.keepaliveCount()) {
+        if (isolated()) {
             return fence(me, ISOLATED + ": neither partner " + config.partnerConninfo().address() + " nor witness "
-                    + witnessAddress() + " answered for " + Math.min(failures, witnessFailures)
-                    + " probes; the standby may have been promoted", null);
+                    + witnessAddress() + " answered for " + Math.min(failures, witnessFailures) + " probes ("
+                    + Duration.ofNanos(nanoTime.getAsLong() - lastContactNanos).toMillis()
+                    + " ms); the standby may be promoted", null);
         }
         String saved = me.savedSynchronousStandbyNames();
         if (!saved.isEmpty() && other.answered() && me.streamingStandbys() > 0) {
@@ -307,6 +336,21 @@ public final class Keeper {
             return disableSync(me);
         }
         return Decision.WATCHING;
+    }
+
+    /**
+     * A primary cut off from both partner and witness fences itself one probe before a standby that reaches
+     * the witness could promote (keepalive_count - 1 failed probes), or once that much time has passed
+     * since the last contact, whichever comes first, so there is no moment with two writable servers.
+     */
+    private boolean isolated() {
+        if (witness == null || failures == 0 || witnessFailures == 0) {
+            return false;
+        }
+        int threshold = Math.max(1, config.keepaliveCount() - 1);
+        Duration silent = Duration.ofNanos(nanoTime.getAsLong() - lastContactNanos);
+        return Math.min(failures, witnessFailures) >= threshold
+                || silent.compareTo(config.keepaliveTime().multipliedBy(threshold)) >= 0;
     }
 
     /** Both servers are primaries: the same rule everywhere decides which one keeps writing. */

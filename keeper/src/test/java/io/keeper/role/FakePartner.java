@@ -11,6 +11,8 @@ import java.util.Optional;
 final class FakePartner implements PartnerServer {
 
     ProbeResult next;
+    /** Results handed out before next, one per probe (e.g. the last look before a promotion). */
+    final java.util.ArrayDeque<ProbeResult> queued = new java.util.ArrayDeque<>();
     final List<FailoverLogEntry> rows = new ArrayList<>();
 
     FakePartner(ProbeResult first) {
@@ -19,7 +21,8 @@ final class FakePartner implements PartnerServer {
 
     @Override
     public ProbeResult probe() {
-        return next;
+        ProbeResult q = queued.poll();
+        return q != null ? q : next;
     }
 
     @Override

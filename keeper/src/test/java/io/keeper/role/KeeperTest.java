@@ -338,7 +338,8 @@ class KeeperTest {
     }
 
     @Test
-    void anIsolatedPrimaryFencesItselfAndLiftsTheFenceWhenTheStandbyAnswers() throws Exception {
+    void anIsolatedPrimaryFencesItselfOneProbeBeforeTheStandbyCouldPromoteAndLiftsTheFenceLater()
+            throws Exception {
         local = FakeLocalServer.primary();
         final ProbeResult[] witnessNow = {PARTNER_STANDBY};
         KeeperConfig config = KeeperConfig.fromEntries(Path.of("test.conf"), List.of(
@@ -346,7 +347,7 @@ class KeeperTest {
                 new ConfigFile.Entry("my_conninfo", "host=127.0.0.1 port=5432", 2),
                 new ConfigFile.Entry("partner_conninfo", "host=node2 port=5432", 3),
                 new ConfigFile.Entry("witness_conninfo", "host=witness port=5432", 4),
-                new ConfigFile.Entry("keepalive_count", "2", 5)));
+                new ConfigFile.Entry("keepalive_count", "3", 5)));
         keeper = new Keeper(config, local, partner, () -> witnessNow[0], null, (e, env) -> events.add(env),
                 clock::get);
         tick(PARTNER_STANDBY);
@@ -418,5 +419,16 @@ class KeeperTest {
                 "x", "r"));
         assertEquals(Decision.FENCED, tick(partnerPrimaryOn(2, "node1")));
         assertTrue(keeper.status().lastReason().contains("higher timeline"), keeper.status().lastReason());
+    }
+
+    @Test
+    void aPartnerThatAnswersTheLastLookBeforePromotionIsNotPromotedOver() throws Exception {
+        start(FakeLocalServer.standby(), 1);
+        tick(PARTNER_PRIMARY);
+        partner.queued.add(PARTNER_DEAD);
+        partner.queued.add(PARTNER_PRIMARY);
+        assertEquals(Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD));
+        assertTrue(keeper.status().lastReason().contains("answered the last look"), keeper.status().lastReason());
+        assertEquals(0, local.promotions);
     }
 }
