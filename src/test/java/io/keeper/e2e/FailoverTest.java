@@ -67,6 +67,12 @@ class FailoverTest {
             assertEquals("2", env.get("KEEPER_TIMELINE"));
             assertTrue(env.get("KEEPER_LSN").matches("[0-9A-F]+/[0-9A-F]+"), env.toString());
 
+            String merged = pair.node2().exec("java", "-jar", "/opt/keeper/keeper.jar", "log", "-c",
+                    "/etc/keeper/keeper.conf");
+            assertTrue(merged.contains("partner node1:5432: UNREACHABLE"), merged);
+            assertTrue(merged.contains("node2") && merged.contains("promoted"), merged);
+            assertFalse(merged.contains("secret"), "no password in keeper log output");
+
             String story = pair.node2().keeperLog();
             assertTrue(story.contains("Promoting node2: partner node1:5432 unreachable for 3 consecutive probes"),
                     story);
