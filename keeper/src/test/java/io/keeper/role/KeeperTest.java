@@ -36,14 +36,22 @@ class KeeperTest {
     private Keeper keeper;
 
     private void start(FakeLocalServer server, int count) throws Exception {
+        startWith(server, null, null, "node_name", "node2",
+                "partner_conninfo", "host=node1 port=5432 password=secret",
+                "keepalive_time", "1s", "keepalive_count", String.valueOf(count));
+    }
+
+    /** A keeper on server with these settings ("key", "value", ...), my_conninfo added. */
+    private void startWith(FakeLocalServer server, io.keeper.heartbeat.ServerProbe witness, Rejoiner rejoiner,
+                           String... keyValues) throws Exception {
         local = server;
-        KeeperConfig config = KeeperConfig.fromEntries(Path.of("test.conf"), List.of(
-                new ConfigFile.Entry("node_name", "node2", 1),
-                new ConfigFile.Entry("my_conninfo", "host=127.0.0.1 port=5432", 2),
-                new ConfigFile.Entry("partner_conninfo", "host=node1 port=5432 password=secret", 3),
-                new ConfigFile.Entry("keepalive_time", "1s", 4),
-                new ConfigFile.Entry("keepalive_count", String.valueOf(count), 5)));
-        keeper = new Keeper(config, local, partner, null, null, (event, env) -> events.add(env), clock::get);
+        List<ConfigFile.Entry> entries = new ArrayList<>();
+        entries.add(new ConfigFile.Entry("my_conninfo", "host=127.0.0.1 port=5432", 1));
+        for (int i = 0; i < keyValues.length; i += 2) {
+            entries.add(new ConfigFile.Entry(keyValues[i], keyValues[i + 1], i + 2));
+        }
+        keeper = new Keeper(KeeperConfig.fromEntries(Path.of("test.conf"), entries), local, partner, witness,
+                rejoiner, (event, env) -> events.add(env), clock::get);
     }
 
     /** One scheduled run: time moves by one interval, and the run itself takes a few milliseconds. */
@@ -319,16 +327,12 @@ class KeeperTest {
 
     @Test
     void withAWitnessTheStandbyPromotesOnlyIfItReachesTheWitness() throws Exception {
-        local = FakeLocalServer.standby();
         final ProbeResult[] witnessNow = {PARTNER_PRIMARY};
-        KeeperConfig config = KeeperConfig.fromEntries(Path.of("test.conf"), List.of(
-                new ConfigFile.Entry("node_name", "node2", 1),
-                new ConfigFile.Entry("my_conninfo", "host=127.0.0.1 port=5432", 2),
-                new ConfigFile.Entry("partner_conninfo", "host=node1 port=5432", 3),
-                new ConfigFile.Entry("witness_conninfo", "host=witness port=5432", 4),
-                new ConfigFile.Entry("keepalive_count", "1", 5)));
-        keeper = new Keeper(config, local, partner, () -> witnessNow[0], null, (e, env) -> events.add(env),
-                clock::get);
+        startWith(FakeLocalServer.standby(), () -> witnessNow[0], null,
+                "node_name", "node2",
+                "partner_conninfo", "host=node1 port=5432",
+                "witness_conninfo", "host=witness port=5432",
+                "keepalive_count", "1");
         tick(PARTNER_PRIMARY);
         witnessNow[0] = PARTNER_DEAD;
         assertEquals(Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD));
@@ -340,16 +344,12 @@ class KeeperTest {
     @Test
     void anIsolatedPrimaryFencesItselfOneProbeBeforeTheStandbyCouldPromoteAndLiftsTheFenceLater()
             throws Exception {
-        local = FakeLocalServer.primary();
         final ProbeResult[] witnessNow = {PARTNER_STANDBY};
-        KeeperConfig config = KeeperConfig.fromEntries(Path.of("test.conf"), List.of(
-                new ConfigFile.Entry("node_name", "node1", 1),
-                new ConfigFile.Entry("my_conninfo", "host=127.0.0.1 port=5432", 2),
-                new ConfigFile.Entry("partner_conninfo", "host=node2 port=5432", 3),
-                new ConfigFile.Entry("witness_conninfo", "host=witness port=5432", 4),
-                new ConfigFile.Entry("keepalive_count", "3", 5)));
-        keeper = new Keeper(config, local, partner, () -> witnessNow[0], null, (e, env) -> events.add(env),
-                clock::get);
+        startWith(FakeLocalServer.primary(), () -> witnessNow[0], null,
+                "node_name", "node1",
+                "partner_conninfo", "host=node2 port=5432",
+                "witness_conninfo", "host=witness port=5432",
+                "keepalive_count", "3");
         tick(PARTNER_STANDBY);
         witnessNow[0] = PARTNER_DEAD;
         assertEquals(Decision.WATCHING, tick(PARTNER_DEAD));
@@ -363,14 +363,10 @@ class KeeperTest {
 
     @Test
     void aPrimaryThatOnlyLostTheWitnessKeepsWriting() throws Exception {
-        local = FakeLocalServer.primary();
-        KeeperConfig config = KeeperConfig.fromEntries(Path.of("test.conf"), List.of(
-                new ConfigFile.Entry("my_conninfo", "host=127.0.0.1 port=5432", 1),
-                new ConfigFile.Entry("partner_conninfo", "host=node2 port=5432", 2),
-                new ConfigFile.Entry("witness_conninfo", "host=witness port=5432", 3),
-                new ConfigFile.Entry("keepalive_count", "1", 4)));
-        keeper = new Keeper(config, local, partner, () -> PARTNER_DEAD, null, (e, env) -> events.add(env),
-                clock::get);
+        startWith(FakeLocalServer.primary(), () -> PARTNER_DEAD, null,
+                "partner_conninfo", "host=node2 port=5432",
+                "witness_conninfo", "host=witness port=5432",
+                "keepalive_count", "1");
         for (int i = 0; i < 3; i++) {
             assertEquals(Decision.WATCHING, tick(PARTNER_STANDBY));
         }
@@ -379,21 +375,18 @@ class KeeperTest {
 
     @Test
     void withRejoinASupersededPrimaryIsRewoundAndCarriesOnAsTheWinnersStandby() throws Exception {
-        local = FakeLocalServer.primary();
-        KeeperConfig config = KeeperConfig.fromEntries(Path.of("test.conf"), List.of(
-                new ConfigFile.Entry("node_name", "node1", 1),
-                new ConfigFile.Entry("my_conninfo", "host=127.0.0.1 port=5432", 2),
-                new ConfigFile.Entry("partner_conninfo", "host=node2 port=5432", 3),
-                new ConfigFile.Entry("on_superseded", "rejoin", 4),
-                new ConfigFile.Entry("keepalive_count", "2", 5)));
         List<String> rejoinedFrom = new ArrayList<>();
-        keeper = new Keeper(config, local, partner, null, winner -> {
+        startWith(FakeLocalServer.primary(), null, winner -> {
             rejoinedFrom.add(winner);
             local.inRecovery = true;
             local.fenced = "";
             local.receivedLsn = "0/5000000"; // streaming from the winner, caught up
             return null;
-        }, (e, env) -> events.add(env), clock::get);
+        },
+                "node_name", "node1",
+                "partner_conninfo", "host=node2 port=5432",
+                "on_superseded", "rejoin",
+                "keepalive_count", "2");
         assertEquals(Decision.REJOINED, tick(partnerPrimaryOn(2, "node2")));
         assertEquals(List.of("node2:5432"), rejoinedFrom);
         assertEquals(List.of("fenced", "rejoined"), partner.rows.stream().map(r -> r.event()).toList());
@@ -405,16 +398,14 @@ class KeeperTest {
 
     @Test
     void rejoinIsRefusedWhenTheWinnerIsNotOnAHigherTimeline() throws Exception {
-        local = FakeLocalServer.primary();
-        local.timeline = 2;
-        KeeperConfig config = KeeperConfig.fromEntries(Path.of("test.conf"), List.of(
-                new ConfigFile.Entry("node_name", "node2", 1),
-                new ConfigFile.Entry("my_conninfo", "host=127.0.0.1 port=5432", 2),
-                new ConfigFile.Entry("partner_conninfo", "host=node1 port=5432", 3),
-                new ConfigFile.Entry("on_superseded", "rejoin", 4)));
-        keeper = new Keeper(config, local, partner, null, winner -> {
+        FakeLocalServer primary = FakeLocalServer.primary();
+        primary.timeline = 2;
+        startWith(primary, null, winner -> {
             throw new AssertionError("must not rejoin");
-        }, (e, env) -> events.add(env), clock::get);
+        },
+                "node_name", "node2",
+                "partner_conninfo", "host=node1 port=5432",
+                "on_superseded", "rejoin");
         partner.rows.add(new io.keeper.failoverlog.FailoverLogEntry(1_900_000_000L, "node1", "promoted", 2, "0/1",
                 "x", "r"));
         assertEquals(Decision.FENCED, tick(partnerPrimaryOn(2, "node1")));
