@@ -413,8 +413,10 @@ class KeeperTest {
     }
 
     @Test
-    void aPartnerThatAnswersTheLastLookBeforePromotionIsNotPromotedOver() throws Exception {
-        start(FakeLocalServer.standby(), 1);
+    void withAWitnessAPartnerThatAnswersTheLastLookBeforePromotionIsNotPromotedOver() throws Exception {
+        startWith(FakeLocalServer.standby(), () -> PARTNER_STANDBY, null, "node_name", "node2",
+                "partner_conninfo", "host=node1 port=5432", "witness_conninfo", "host=witness port=5432",
+                "keepalive_count", "1");
         tick(PARTNER_PRIMARY);
         partner.queued.add(PARTNER_DEAD);
         partner.queued.add(PARTNER_PRIMARY);
