@@ -311,9 +311,15 @@ public final class Keeper {
             LOG.error("Writing the failover_log row failed ({}); the promotion stands", e.getMessage());
         }
         notify("promoted", promoted);
+        localRole = promoted.role();
+        if (!promoted.synchronousStandbyNames().isEmpty()) {
+            // The only standby this new primary could wait for is the old primary, already unreachable for
+            // keepalive_count probes: release synchronous commits now rather than after another window.
+            disableSync(promoted);
+            reason = why;
+        }
         failures = 0;
         partnerSeenAsPrimary = false;
-        localRole = promoted.role();
         LOG.info("Now the primary's keeper; total promotion {} ms", millisSince(start));
         return Decision.PROMOTED;
     }

@@ -424,4 +424,18 @@ class KeeperTest {
         assertTrue(keeper.status().lastReason().contains("answered the last look"), keeper.status().lastReason());
         assertEquals(0, local.promotions);
     }
+
+    @Test
+    void aNewPrimaryWithSynchronousStandbysReleasesThemAtOnceBecauseItsOnlyStandbyIsTheDeadOldPrimary()
+            throws Exception {
+        FakeLocalServer standby = FakeLocalServer.standby();
+        standby.syncNames = "*";
+        start(standby, 2);
+        tick(PARTNER_PRIMARY);
+        tick(PARTNER_DEAD);
+        assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD));
+        assertEquals("", standby.syncNames);
+        assertEquals("*", standby.savedSyncNames);
+        assertEquals(List.of("promoted", "sync_disabled"), events.stream().map(e -> e.get("KEEPER_EVENT")).toList());
+    }
 }
