@@ -1,0 +1,236 @@
+# Sourced by bench/run.sh and bench/peers/*.sh: containers, the load client, faults, and the
+# scenario loops shared by every tool. A peer script defines:
+#   TOOL_FREEZE_MS         half of its detection window: how long the freeze scenario pauses the primary
+#   tool_up SYNC           boots a fresh cluster (node1 primary, node2 standby, maybe node3) and returns
+#                          once the agents watch it; SYNC=1 for synchronous replication
+#   tool_settings_md       markdown for the report: settings used, defaults, and how sync is set up
+#   tool_version           one line for the report
+set -uo pipefail
+
+BENCH_LABEL=io.keeper.bench
+NET=kb-net
+CLIENT=kb-client
+RECOVERY_TIMEOUT_S=${RECOVERY_TIMEOUT_S:-120}
+
+now_ms() { date +%s%3N; }
+say() { echo "$(date +%T) bench: $*" >&2; }
+
+# Every container and network carrying the bench label (only this suite sets it).
+cleanup_all() {
+  local ids
+  ids=$(docker ps -aq --filter "label=$BENCH_LABEL")
+  [[ -n $ids ]] && docker rm -f $ids >/dev/null 2>&1
+  ids=$(docker network ls -q --filter "label=$BENCH_LABEL")
+  [[ -n $ids ]] && docker network rm $ids >/dev/null 2>&1
+  return 0
+}
+
+# An internal network: the nodes reach each other and nothing outside this machine. Addresses are
+# fixed and every container gets them in /etc/hosts, as servers with static addresses have: name
+# lookups never wait for Docker's DNS, which would stall for seconds on a killed container's name.
+SUBNET_PREFIX=10.213.213
+new_network() {
+  docker network create --internal --subnet "$SUBNET_PREFIX.0/24" --label "$BENCH_LABEL=1" "$NET" >/dev/null
+}
+ip_of() { case $1 in node1) echo "$SUBNET_PREFIX.11" ;; node2) echo "$SUBNET_PREFIX.12" ;;
+  node3) echo "$SUBNET_PREFIX.13" ;; client) echo "$SUBNET_PREFIX.20" ;; esac; }
+HOSTS_ARGS=()
+for h in node1 node2 node3 client; do HOSTS_ARGS+=(--add-host "$h:$(ip_of "$h")"); done
+
+# start_node NAME TOOL [ENV=VALUE...]: a container from the bench image running bench/node/TOOL.sh.
+start_node() {
+  local name=$1 tool=$2; shift 2
+  local envs=()
+  for e in "$@"; do envs+=(-e "$e"); done
+  docker run -d --name "kb-$name" --hostname "$name" --network "$NET" --ip "$(ip_of "$name")" "${HOSTS_ARGS[@]}" \
+    --label "$BENCH_LABEL=1" -v "$BENCH_DIR:/bench:ro" -v "$BUILD_DIR:/bench-build:ro" -v "$RUN_DIR:/out" \
+    -e "NODE_NAME=$name" "${envs[@]}" "$IMAGE" /bin/bash "/bench/node/$tool.sh" >/dev/null
+}
+
+# SQL on a node over TCP as postgres; prints the unaligned result.
+sql() {
+  docker exec -e PGPASSWORD=secret -e PGCONNECT_TIMEOUT=2 "kb-$1" \
+    psql -h 127.0.0.1 -U postgres -d postgres -XAtqc "$2" 2>/dev/null
+}
+
+# wait_until SECONDS DESCRIPTION COMMAND...: polls every 0.2 s; returns 1 (and says so) on timeout.
+wait_until() {
+  local limit=$1 what=$2; shift 2
+  local end=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    if (( SECONDS >= end )); then say "timed out after ${limit}s waiting for $what"; return 1; fi
+    sleep 0.2
+  done
+}
+
+is_primary() { [[ $(sql "$1" "SELECT pg_is_in_recovery()") == f ]]; }
+is_streaming() {
+  [[ $(sql "$1" "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") -ge 1 ]]
+}
+# The sync_state of the standby on node $1: async, sync or quorum.
+sync_state() { sql "$1" "SELECT string_agg(sync_state, ',') FROM pg_stat_replication"; }
+timeline_of() { sql "$1" "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int"; }
+
+# Starts the load client against the given hosts; it waits for a writable node and creates the
+# table itself, so it can start while the cluster is set up. $2: pause between commits in ms
+# (default 0: as fast as it can).
+start_client() {
+  local hosts=$1 pause=${2:-0}
+  docker run -d --name "$CLIENT" --hostname client --network "$NET" --ip "$(ip_of client)" "${HOSTS_ARGS[@]}" \
+    --label "$BENCH_LABEL=1" \
+    -v "$BUILD_DIR:/bench-build:ro" -v "$RUN_DIR:/out" "$IMAGE" \
+    java -XX:+UseSerialGC -Xmx128m -cp /bench-build/classes:/bench-build/pgjdbc.jar LoadClient /out "$hosts" "$pause" \
+    >/dev/null
+}
+# Waits until the client has had N more commits acknowledged (steady load before a fault).
+await_load() {
+  local base=0
+  [[ -f $RUN_DIR/acks.csv ]] && base=$(wc -l < "$RUN_DIR/acks.csv")
+  wait_until 60 "acknowledged commits from the load client" acks_at_least $((base + $1))
+}
+acks_at_least() { [[ -f $RUN_DIR/acks.csv ]] && (( $(wc -l < "$RUN_DIR/acks.csv") >= $1 )); }
+
+stop_client() {
+  touch "$RUN_DIR/stop"
+  timeout 20 docker wait "$CLIENT" >/dev/null 2>&1 || docker kill "$CLIENT" >/dev/null 2>&1
+  docker logs "$CLIENT" > "$RUN_DIR/client.log" 2>&1
+}
+
+# True when the client's current session has been committing for 2 s (its "stable" file) on a node
+# that the failover tool also keeps as its primary (tool_settled, when the peer script defines it).
+writes_settled() {
+  [[ -f $RUN_DIR/stable ]] || return 1
+  local line session host
+  line=$(< "$RUN_DIR/stable"); read -r session host <<< "$line"
+  if declare -F tool_settled >/dev/null; then tool_settled "$host" || return 1; fi
+  [[ $(< "$RUN_DIR/stable") == "$line" ]] && [[ $(tail -n 1 "$RUN_DIR/sessions.csv" | cut -d, -f1) == "$session" ]]
+}
+
+# The node whose commit the client acknowledged last.
+last_ack_host() { tail -n 2 "$RUN_DIR/acks.csv" | awk -F, 'NF == 4 { h = $3 } END { print h }'; }
+
+# Copies each container's logs into the run directory (for a failed run's post-mortem).
+save_logs() {
+  local c
+  for c in $(docker ps -a --filter "label=$BENCH_LABEL" --format '{{.Names}}'); do
+    docker logs "$c" > "$RUN_DIR/$c.stdout" 2>&1
+    docker cp "$c:/var/log/." "$RUN_DIR/$c-logs" >/dev/null 2>&1
+  done
+}
+
+# record TOOL SCENARIO REPLICATION RUN STATUS FIELDS...: one line of runs.csv (see RUNS_HEADER).
+RUNS_HEADER=tool,scenario,replication,run,status,recovery_ms,missing_acks,acked_commits,recovered_on,longest_stall_ms,false_failovers,startup_ms,note
+record() {
+  local IFS=,
+  echo "$*" >> "$RESULTS/runs.csv"
+}
+
+inject() {
+  local scenario=$1 node=$2
+  case $scenario in
+    crash) docker kill "kb-$node" >/dev/null ;;
+    # The postmaster is the oldest process called postgres; the host and the agent live on.
+    pgkill) docker exec "kb-$node" bash -c 'kill -9 "$(pgrep -o -x postgres)"' ;;
+  esac
+}
+
+# One crash or pgkill run: fresh cluster, steady load, fault on node1, wait for the first commit
+# acknowledged on a new session, 2 s more load, then count acknowledged commits missing on the
+# node that took the last commit.
+run_failover() {
+  local tool=$1 scenario=$2 repl=$3 run=$4
+  local sync=0; [[ $repl == sync ]] && sync=1
+  RUN_DIR="$RESULTS/raw/$tool-$scenario-$repl-$run"
+  rm -rf "$RUN_DIR"; mkdir -p "$RUN_DIR"
+  say "$tool $scenario $repl run $run"
+  pgrep -f surefire >/dev/null && echo "$tool-$scenario-$repl-$run" >> "$RESULTS/busy.log"
+  cleanup_all; new_network
+  local note="" status=failed fields=",,,,"
+  start_client "$CLIENT_HOSTS"
+  if ! tool_up "$sync"; then
+    note="cluster did not come up"
+  elif ! await_load 200; then
+    note="load client got no commit acknowledged"
+  else
+    local state; state=$(sync_state node1)
+    sleep 1
+    now_ms > "$RUN_DIR/fault"
+    inject "$scenario" node1
+    if ! wait_until "$RECOVERY_TIMEOUT_S" "a commit acknowledged after the fault" test -f "$RUN_DIR/recovered"; then
+      note="no commit acknowledged within ${RECOVERY_TIMEOUT_S}s of the fault"
+    elif ! wait_until 60 "commits to go on for 2 s on a node the tool keeps as primary" writes_settled; then
+      note="writes did not settle on one node within 60 s of the first recovery"
+    fi
+    stop_client
+    if [[ -z $note ]]; then
+      local survivor; survivor=$(last_ack_host)
+      sql "$survivor" "COPY bench_writes (id) TO STDOUT" > "$RUN_DIR/ids.txt"
+      if out=$(java -cp "$BUILD_DIR/classes" Analyze failover "$RUN_DIR" 2>&1); then
+        status=ok
+        IFS=, read -r rec miss acked on stall extra <<< "$out"
+        fields="$rec,$miss,$acked,$on,$stall"
+        note="standby was $state before the fault${extra:+; $extra}"
+      else
+        note="$out"
+      fi
+    fi
+  fi
+  [[ $status == ok && $run != 1 ]] || save_logs
+  [[ $status == ok ]] || say "FAILED: $note"
+  record "$tool" "$scenario" "$repl" "$run" "$status" "$fields" "" "" "${note//,/;}"
+  cleanup_all
+  [[ $status == ok ]]
+}
+
+# The freeze scenario: COUNT pauses of the primary container, each TOOL_FREEZE_MS long, 3 s apart;
+# false failovers are the timelines the surviving primary moved on by.
+run_freeze() {
+  local tool=$1 count=$2
+  RUN_DIR="$RESULTS/raw/$tool-freeze-async-1"
+  rm -rf "$RUN_DIR"; mkdir -p "$RUN_DIR"
+  say "$tool freeze: $count pauses of $TOOL_FREEZE_MS ms"
+  pgrep -f surefire >/dev/null && echo "$tool-freeze" >> "$RESULTS/busy.log"
+  cleanup_all; new_network
+  local note="" status=failed fields=",,,," failovers=""
+  start_client "$CLIENT_HOSTS"
+  if ! tool_up 0; then
+    note="cluster did not come up"
+  elif ! await_load 200; then
+    note="load client got no commit acknowledged"
+  else
+    local tl0; tl0=$(timeline_of node1)
+    sleep 2
+    local i p0
+    for ((i = 1; i <= count; i++)); do
+      p0=$(now_ms)
+      docker pause kb-node1 >/dev/null
+      sleep "$(awk -v ms="$TOOL_FREEZE_MS" 'BEGIN { printf "%.3f", ms / 1000 }')"
+      docker unpause kb-node1 >/dev/null
+      echo "$p0,$(now_ms)" >> "$RUN_DIR/pauses.csv"
+      sleep 3
+    done
+    sleep "${FREEZE_SETTLE_S:-5}"  # time for a late (wrong) promotion to show
+    stop_client
+    local survivor; survivor=$(last_ack_host)
+    local tl1; tl1=$(timeline_of "$survivor")
+    sql "$survivor" "COPY bench_writes (id) TO STDOUT" > "$RUN_DIR/ids.txt"
+    if [[ -n $tl0 && -n $tl1 ]] && out=$(java -cp "$BUILD_DIR/classes" Analyze freeze "$RUN_DIR" 2>&1); then
+      status=ok
+      failovers=$((tl1 - tl0))
+      local s2; s2=$(sql node2 "SELECT pg_is_in_recovery()")
+      (( failovers == 0 )) && [[ $s2 == f ]] && failovers=1  # promoted but never written to
+      IFS=, read -r stall acked miss <<< "$out"
+      fields=",$miss,$acked,$survivor,$stall"
+      note="$count pauses of $TOOL_FREEZE_MS ms; timeline $tl0 -> $tl1 on $survivor"
+    else
+      note="could not read the timelines ($tl0/$tl1) or: $out"
+    fi
+  fi
+  save_logs
+  [[ $status == ok ]] || say "FAILED: $note"
+  record "$tool" freeze async 1 "$status" "$fields" "$failovers" "" "${note//,/;}"
+  cleanup_all
+  [[ $status == ok ]]
+}
+
+sync_is() { [[ $(sync_state "$1") == "$2" ]]; }

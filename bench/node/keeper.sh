@@ -1,0 +1,54 @@
+#!/bin/bash
+# PID 1 of a keeper benchmark node: PostgreSQL, then keeper as conf/keeper.service runs it (same JVM
+# flags, restarted after 2 s like Restart=on-failure). Env: NODE_NAME, ROLE (primary|standby),
+# PARTNER_HOST, SYNC (1: synchronous_standby_names = '*' on both nodes; keeper clears it on the
+# primary while the partner is unreachable), KEEPER_AUTOSTART (default 1).
+. /bench/node/common.sh
+KEEPER_LOG=/var/log/keeper.log
+KEEPER_CONF=/etc/keeper/keeper.conf
+JVM_FLAGS="-XX:+UseSerialGC -Xmx64m -Xss512k -XX:TieredStopAtLevel=1"
+
+keeper_loop() {
+  while true; do
+    # Launch time for the start-up measurement: keeper's first "Local server ... is" line follows.
+    echo "bench: launching keeper at $(date +%s%3N)" >> "$KEEPER_LOG"
+    HOME=/var/lib/postgresql USER=postgres LOGNAME=postgres \
+      setpriv --reuid=postgres --regid=postgres --init-groups \
+      java $JVM_FLAGS -jar /opt/keeper/keeper.jar run -c "$KEEPER_CONF" >> "$KEEPER_LOG" 2>&1
+    rc=$?
+    echo "bench: keeper exited rc=$rc" >> "$KEEPER_LOG"
+    [ "$rc" -eq 2 ] && break
+    sleep 2
+  done
+}
+
+if [ "${1:-}" = start-keeper ]; then
+  setsid bash -c ". /bench/node/common.sh; KEEPER_LOG=$KEEPER_LOG KEEPER_CONF=$KEEPER_CONF JVM_FLAGS='$JVM_FLAGS'; $(declare -f keeper_loop); keeper_loop" \
+    </dev/null >/dev/null 2>&1 &
+  exit 0
+fi
+
+prepare_host
+touch "$KEEPER_LOG" && chown postgres:postgres "$KEEPER_LOG"
+mkdir -p /etc/keeper /opt/keeper && cp /bench-build/keeper.jar /opt/keeper/keeper.jar
+partner=$([ "$NODE_NAME" = node1 ] && echo node2 || echo node1)
+cat > "$KEEPER_CONF" <<EOC
+node_name = '$NODE_NAME'
+my_conninfo = 'host=127.0.0.1 port=5432 dbname=postgres user=postgres'
+partner_conninfo = 'host=$partner port=5432 dbname=postgres user=postgres'
+$(cat /out/keeper-settings.conf)
+EOC
+chown -R postgres:postgres /etc/keeper
+
+case "$ROLE" in
+  primary)
+    init_primary
+    [ "${SYNC:-0}" = 1 ] && echo "synchronous_standby_names = '*'" >> "$PGDATA/postgresql.conf" ;;
+  standby) init_standby_basebackup ;;
+esac
+start_postgres
+log "postgres up as $ROLE"
+if [ "${KEEPER_AUTOSTART:-1}" = 1 ]; then
+  keeper_loop &
+fi
+idle_forever

@@ -1,0 +1,56 @@
+# keeper on both nodes, no third node. Sourced by bench/run.sh after bench/lib.sh.
+TOOL_FREEZE_MS=1500            # half of keepalive_time 1s x keepalive_count 3
+CLIENT_HOSTS=node1,node2
+# Added to each node's keeper.conf after node_name, my_conninfo and partner_conninfo.
+KEEPER_SETTINGS="keepalive_time = 1s
+keepalive_count = 3"
+
+tool_version() {
+  local commit dirty=""
+  commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)
+  [[ -n $(git -C "$ROOT" status --porcelain -- keeper heartbeat pom.xml 2>/dev/null) ]] && dirty=" with uncommitted changes"
+  echo "$(java -jar "$BUILD_DIR/keeper.jar" --version 2>&1 | head -1), built from commit $commit$dirty"
+}
+
+keeper_watching() { docker exec kb-node2 grep -q 'Partner node1:5432 is primary' /var/log/keeper.log; }
+keeper_primary_ready() { docker exec kb-node1 grep -q 'Local server 127.0.0.1:5432 is primary' /var/log/keeper.log; }
+
+tool_up() {
+  local sync=$1
+  printf '%s\n' "$KEEPER_SETTINGS" > "$RUN_DIR/keeper-settings.conf"
+  # keeper is started once the pair is built, as an operator enables the service: started earlier,
+  # the primary's keeper would clear synchronous_standby_names while node2 is still being copied,
+  # and node2 would inherit the cleared value.
+  start_node node1 keeper ROLE=primary SYNC="$sync" KEEPER_AUTOSTART=0
+  # node2 copies node1 as soon as node1 serves (it retries until then)
+  start_node node2 keeper ROLE=standby PARTNER_HOST=node1 KEEPER_AUTOSTART=0
+  wait_until 60 "node1 to take writes" is_primary node1 || return 1
+  wait_until 90 "node2 to stream" is_streaming node1 || return 1
+  if [[ $sync == 1 ]]; then
+    wait_until 30 "node2 to be the synchronous standby" sync_is node1 sync || return 1
+    [[ $(sql node2 "SHOW synchronous_standby_names") == '*' ]] || { say "node2 lacks synchronous_standby_names"; return 1; }
+  fi
+  docker exec kb-node1 bash /bench/node/keeper.sh start-keeper
+  docker exec kb-node2 bash /bench/node/keeper.sh start-keeper
+  wait_until 60 "node2's keeper to see node1 as primary" keeper_watching || return 1
+  wait_until 30 "node1's keeper to run" keeper_primary_ready
+}
+
+tool_settings_md() {
+  cat <<EOM
+keeper on both nodes (no third node), started with the JVM flags of \`conf/keeper.service\`
+(\`-XX:+UseSerialGC -Xmx64m -Xss512k -XX:TieredStopAtLevel=1\`) and restarted 2 s after an exit.
+
+\`keeper.conf\` (besides \`node_name\`, \`my_conninfo\`, \`partner_conninfo\`; everything else at its default):
+
+\`\`\`
+$KEEPER_SETTINGS
+\`\`\`
+
+Defaults: \`keepalive_time = 5s\`, \`keepalive_count = 4\` (a 20 s detection window). Here: 3 s.
+
+Synchronous runs: \`synchronous_standby_names = '*'\` in both nodes' \`postgresql.conf\`; the
+primary's keeper clears it while the standby is unreachable (\`sync_disabled\`), so after a failover
+the new primary's commits wait until its keeper has counted \`keepalive_count\` failed probes.
+EOM
+}
