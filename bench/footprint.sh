@@ -1,10 +1,11 @@
 # keeper's footprint: start-up time and RSS / CPU time over MINUTES of normal operation, with the JVM
-# flags of conf/keeper.service. Sourced by bench/run.sh after bench/lib.sh; nothing else runs meanwhile.
+# flags of conf/keeper.service. Run by bench/run.sh in a subshell, with SET=kbf (its own containers and
+# network), beside keeper's failover runs; no peer is measured meanwhile.
 STARTUPS=5
 
 # Epoch ms of keeper's first completed probe after its last launch on node $1, minus the launch.
 startup_ms() {
-  docker exec "kb-$1" bash -c '
+  docker exec "$SET-$1" bash -c '
     awk "/bench: launching keeper at/ { launch = \$NF; seen = 0 }
          launch && !seen && /Local server 127.0.0.1:5432 is (primary|standby)/ { ts = \$1 \" \" \$2; seen = 1 }
          END { if (seen) print launch, ts }" /var/log/keeper.log | {
@@ -13,13 +14,13 @@ startup_ms() {
     }'
 }
 
-keeper_pid() { docker exec "kb-$1" pgrep -f '^java .*keeper\.jar run'; }  # the JVM, not the restart loop
+keeper_pid() { docker exec "$SET-$1" pgrep -f '^java .*keeper\.jar run'; }  # the JVM, not the restart loop
 
 # node,elapsed_s,rss_kb,cpu_ms for the keeper on node $1.
 sample() {
   local node=$1 t=$2 pid
   pid=$(keeper_pid "$node") || return 1
-  docker exec "kb-$node" bash -c "
+  docker exec "$SET-$node" bash -c "
     rss=\$(awk '/VmRSS/ { print \$2 }' /proc/$pid/status)
     ticks=\$(awk '{ print \$14 + \$15 }' /proc/$pid/stat)
     echo $node,$t,\$rss,\$(( ticks * 1000 / \$(getconf CLK_TCK) ))"
@@ -36,15 +37,16 @@ run_footprint() {
   source "$BENCH_DIR/peers/keeper.sh"
   start_client node1,node2 100
   if ! tool_up 0 || ! await_load 5; then
-    save_logs; record keeper startup - 1 failed "" "" "" "" "" "" "" "pair did not come up"; cleanup_all; return 1
+    save_logs; record keeper startup - 1 failed "" "" "" "" "" "" "" "pair did not come up"; cleanup_all
+    touch "$RUN_DIR/startups-done"; return 1
   fi
   local i pid launched ms
   for ((i = 1; i <= STARTUPS; i++)); do
     pid=$(keeper_pid node2)
-    launched=$(docker exec kb-node2 grep -c 'bench: launching keeper' /var/log/keeper.log)
-    docker exec kb-node2 kill "$pid"   # SIGTERM, as systemctl restart would; the loop relaunches it in 2 s
+    launched=$(docker exec "$SET-node2" grep -c 'bench: launching keeper' /var/log/keeper.log)
+    docker exec "$SET-node2" kill "$pid"   # SIGTERM, as systemctl restart would; the loop relaunches it in 2 s
     if wait_until 60 "keeper to start again on node2" bash -c \
-        "(( \$(docker exec kb-node2 grep -c 'bench: launching keeper' /var/log/keeper.log) > $launched ))" \
+        "(( \$(docker exec $SET-node2 grep -c 'bench: launching keeper' /var/log/keeper.log) > $launched ))" \
         && sleep 1 && wait_until 60 "keeper's first probe" startup_ms node2 \
         && ms=$(startup_ms node2) && [[ $ms =~ ^[0-9]+$ ]]; then
       record keeper startup - "$i" ok "" "" "" "" "" "" "$ms" "standby of a running pair"
@@ -53,6 +55,7 @@ run_footprint() {
     fi
     sleep 2
   done
+  touch "$RUN_DIR/startups-done"   # bench/run.sh starts keeper's failover runs now, not earlier
   sleep 5
   echo "node,elapsed_s,rss_kb,cpu_ms" > "$RESULTS/footprint.csv"
   local start=$SECONDS t

@@ -8,19 +8,24 @@
 set -uo pipefail
 
 BENCH_LABEL=io.keeper.bench
-NET=kb-net
-CLIENT=kb-client
+# SET names one set of containers: its containers are SET-node1, SET-node2, SET-node3 and SET-client
+# on the network SET-net, labelled io.keeper.bench=SET. The failover runs use "kb"; keeper's
+# footprint runs beside them as "kbf" (see bench/footprint.sh), on its own network.
+SET=${SET:-kb}
+NET=$SET-net
+CLIENT=$SET-client
 RECOVERY_TIMEOUT_S=${RECOVERY_TIMEOUT_S:-120}
 
 now_ms() { date +%s%3N; }
 say() { echo "$(date +%T) bench: $*" >&2; }
 
-# Every container and network carrying the bench label (only this suite sets it).
+# Every container and network of this SET; with "all", of every set (only this suite sets the label).
 cleanup_all() {
-  local ids
-  ids=$(docker ps -aq --filter "label=$BENCH_LABEL")
+  local ids filter="label=$BENCH_LABEL=$SET"
+  [[ ${1:-} == all ]] && filter="label=$BENCH_LABEL"
+  ids=$(docker ps -aq --filter "$filter")
   [[ -n $ids ]] && docker rm -f $ids >/dev/null 2>&1
-  ids=$(docker network ls -q --filter "label=$BENCH_LABEL")
+  ids=$(docker network ls -q --filter "$filter")
   [[ -n $ids ]] && docker network rm $ids >/dev/null 2>&1
   return 0
 }
@@ -28,9 +33,9 @@ cleanup_all() {
 # An internal network: the nodes reach each other and nothing outside this machine. Addresses are
 # fixed and every container gets them in /etc/hosts, as servers with static addresses have: name
 # lookups never wait for Docker's DNS, which would stall for seconds on a killed container's name.
-SUBNET_PREFIX=10.213.213
+SUBNET_PREFIX=${SUBNET_PREFIX:-10.213.213}
 new_network() {
-  docker network create --internal --subnet "$SUBNET_PREFIX.0/24" --label "$BENCH_LABEL=1" "$NET" >/dev/null
+  docker network create --internal --subnet "$SUBNET_PREFIX.0/24" --label "$BENCH_LABEL=$SET" "$NET" >/dev/null
 }
 ip_of() { case $1 in node1) echo "$SUBNET_PREFIX.11" ;; node2) echo "$SUBNET_PREFIX.12" ;;
   node3) echo "$SUBNET_PREFIX.13" ;; client) echo "$SUBNET_PREFIX.20" ;; esac; }
@@ -42,14 +47,14 @@ start_node() {
   local name=$1 tool=$2; shift 2
   local envs=()
   for e in "$@"; do envs+=(-e "$e"); done
-  docker run -d --name "kb-$name" --hostname "$name" --network "$NET" --ip "$(ip_of "$name")" "${HOSTS_ARGS[@]}" \
-    --label "$BENCH_LABEL=1" -v "$BENCH_DIR:/bench:ro" -v "$BUILD_DIR:/bench-build:ro" -v "$RUN_DIR:/out" \
+  docker run -d --name "$SET-$name" --hostname "$name" --network "$NET" --ip "$(ip_of "$name")" "${HOSTS_ARGS[@]}" \
+    --label "$BENCH_LABEL=$SET" -v "$BENCH_DIR:/bench:ro" -v "$BUILD_DIR:/bench-build:ro" -v "$RUN_DIR:/out" \
     -e "NODE_NAME=$name" "${envs[@]}" "$IMAGE" /bin/bash "/bench/node/$tool.sh" >/dev/null
 }
 
 # SQL on a node over TCP as postgres; prints the unaligned result.
 sql() {
-  docker exec -e PGPASSWORD=secret -e PGCONNECT_TIMEOUT=2 "kb-$1" \
+  docker exec -e PGPASSWORD=secret -e PGCONNECT_TIMEOUT=2 "$SET-$1" \
     psql -h 127.0.0.1 -U postgres -d postgres -XAtqc "$2" 2>/dev/null
 }
 
@@ -77,7 +82,7 @@ timeline_of() { sql "$1" "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_l
 start_client() {
   local hosts=$1 pause=${2:-0}
   docker run -d --name "$CLIENT" --hostname client --network "$NET" --ip "$(ip_of client)" "${HOSTS_ARGS[@]}" \
-    --label "$BENCH_LABEL=1" \
+    --label "$BENCH_LABEL=$SET" \
     -v "$BUILD_DIR:/bench-build:ro" -v "$RUN_DIR:/out" "$IMAGE" \
     java -XX:+UseSerialGC -Xmx128m -cp /bench-build/classes:/bench-build/pgjdbc.jar LoadClient /out "$hosts" "$pause" \
     >/dev/null
@@ -112,7 +117,7 @@ last_ack_host() { tail -n 2 "$RUN_DIR/acks.csv" | awk -F, 'NF == 4 { h = $3 } EN
 # Copies each container's logs into the run directory (for a failed run's post-mortem).
 save_logs() {
   local c
-  for c in $(docker ps -a --filter "label=$BENCH_LABEL" --format '{{.Names}}'); do
+  for c in $(docker ps -a --filter "label=$BENCH_LABEL=$SET" --format '{{.Names}}'); do
     docker logs "$c" > "$RUN_DIR/$c.stdout" 2>&1
     docker cp "$c:/var/log/." "$RUN_DIR/$c-logs" >/dev/null 2>&1
   done
@@ -128,9 +133,9 @@ record() {
 inject() {
   local scenario=$1 node=$2
   case $scenario in
-    crash) docker kill "kb-$node" >/dev/null ;;
+    crash) docker kill "$SET-$node" >/dev/null ;;
     # The postmaster is the oldest process called postgres; the host and the agent live on.
-    pgkill) docker exec "kb-$node" bash -c 'kill -9 "$(pgrep -o -x postgres)"' ;;
+    pgkill) docker exec "$SET-$node" bash -c 'kill -9 "$(pgrep -o -x postgres)"' ;;
   esac
 }
 
@@ -203,9 +208,9 @@ run_freeze() {
     local i p0
     for ((i = 1; i <= count; i++)); do
       p0=$(now_ms)
-      docker pause kb-node1 >/dev/null
+      docker pause "$SET-node1" >/dev/null
       sleep "$(awk -v ms="$TOOL_FREEZE_MS" 'BEGIN { printf "%.3f", ms / 1000 }')"
-      docker unpause kb-node1 >/dev/null
+      docker unpause "$SET-node1" >/dev/null
       echo "$p0,$(now_ms)" >> "$RUN_DIR/pauses.csv"
       sleep 3
     done

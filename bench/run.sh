@@ -8,7 +8,7 @@
 #   bash bench/run.sh --report-only   rewrite the report from the last run's bench/.work/results
 #
 # Not part of the tests or CI. Needs root on a Debian 12 machine (it starts Docker through
-# src/test/docker/prepare.sh and builds the image keeper-bench:1 with debootstrap). Exits 1 when any
+# src/test/docker/engine.sh and builds the image keeper-bench:1 with debootstrap). Exits 1 when any
 # run it attempted could not be measured; a tool that cannot work here is reported with the reason.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -72,7 +72,7 @@ flock -n 9 || { say "another bench/run.sh holds $WORK/lock"; exit 1; }
 START=$SECONDS
 
 # 1. Docker and the images, keeper.jar, the load client.
-bash src/test/docker/prepare.sh || exit 1
+bash src/test/docker/engine.sh || exit 1
 bash bench/image.sh || exit 1
 IMAGE=$(bash bench/image.sh --name)
 say "building keeper"
@@ -88,12 +88,23 @@ docker run --rm "$IMAGE" cat /etc/bench-versions.tsv > "$BUILD_DIR/versions.tsv"
 # 2. The runs. Results go to a fresh directory and are copied next to the report at the end.
 rm -rf "$RESULTS"; mkdir -p "$RESULTS/raw"
 echo "$RUNS_HEADER" > "$RESULTS/runs.csv"
-trap 'cleanup_all' EXIT
-TOOL_PID=
-trap 'say interrupted; [[ -n $TOOL_PID ]] && kill "$TOOL_PID" 2>/dev/null; wait; cleanup_all; exit 130' INT TERM
-cleanup_all
+trap 'cleanup_all all' EXIT
+TOOL_PID= FOOTPRINT_PID=
+trap 'say interrupted; kill $TOOL_PID $FOOTPRINT_PID 2>/dev/null; wait; cleanup_all all; exit 130' INT TERM
+cleanup_all all
 failed=0
 for tool in $TOOLS; do
+  # keeper's footprint (10 min of a healthy pair, its own containers and network) runs beside keeper's
+  # own failover runs: that keeps the suite under an hour, and its load falls on keeper's figures
+  # only, never on a peer's. Its start-up measurements come first, on an otherwise quiet machine.
+  if [[ $tool == keeper ]] && ((FOOTPRINT_MINUTES > 0)); then
+    ( SET=kbf SUBNET_PREFIX=10.213.214; source "$BENCH_DIR/lib.sh"; source "$BENCH_DIR/footprint.sh"
+      run_footprint "$FOOTPRINT_MINUTES" ) &
+    FOOTPRINT_PID=$!
+    until [[ -f $RESULTS/raw/keeper-footprint/startups-done ]] || ! kill -0 "$FOOTPRINT_PID" 2>/dev/null; do
+      sleep 1
+    done
+  fi
   ( # each tool in a subshell, so its definitions do not leak into the next; in the background, so
     # that an interrupt reaches the trap at once (which stops the subshell too)
     source "$BENCH_DIR/peers/$tool.sh"
@@ -103,6 +114,7 @@ for tool in $TOOLS; do
       exit 0
     fi
     tool_settings_md > "$RESULTS/settings-$tool.md"
+    echo $((2 * TOOL_FREEZE_MS)) > "$RESULTS/window-$tool.txt"   # the detection window, in ms
     tool_version > "$RESULTS/version-$tool.txt"
     bad=0
     for scenario in $SCENARIOS; do
@@ -118,11 +130,12 @@ for tool in $TOOLS; do
   TOOL_PID=$!
   wait "$TOOL_PID" || failed=1
   TOOL_PID=
+  if [[ -n $FOOTPRINT_PID ]]; then
+    [[ $tool == keeper ]] && say "keeper's runs done; waiting for the footprint run"
+    wait "$FOOTPRINT_PID" || failed=1
+    FOOTPRINT_PID=
+  fi
 done
-if ((FOOTPRINT_MINUTES > 0)) && [[ " $TOOLS " == *" keeper "* ]]; then
-  source "$BENCH_DIR/footprint.sh"
-  run_footprint "$FOOTPRINT_MINUTES" || failed=1
-fi
 
 # 3. The report, generated from the results only.
 {

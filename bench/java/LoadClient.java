@@ -37,14 +37,15 @@ import java.util.concurrent.Executors;
  * </ul>
  * Stops when OUT_DIR/stop exists. Timeouts are 1 s (pgjdbc's smallest), so a dead or frozen node is
  * left after 1 s, as an application with tight timeouts would; a commit whose answer never came is
- * not acknowledged and never counted as lost. To find the writable node it asks every host at once
- * and takes the first that answers as a primary, so a dead host's connect timeout does not delay
- * finding the new primary.
+ * not acknowledged and never counted as lost. To find the writable node it asks every host at once,
+ * asks again every few ms each host that answered, and takes the first that answers as a primary, so
+ * a dead host's connect timeout does not delay finding the new primary.
  */
 public final class LoadClient {
     private static final long FLUSH_EVERY_MS = 100;
     private static final long RETRY_PAUSE_MS = 20;
     static final long STABLE_MS = 2000;
+    private static final long ROUND_MS = 2000;
 
     private final Path out;
     private final List<String> hosts;
@@ -163,27 +164,37 @@ public final class LoadClient {
     record Writable(String host, Connection conn) {
     }
 
-    /** Asks every host at once; the first that answers as a primary, or null when none does. */
+    /**
+     * Asks every host at once, and asks again every {@value #RETRY_PAUSE_MS} ms each host that
+     * answered "not a primary" or refused, for up to {@value #ROUND_MS} ms: the first host that
+     * answers as a primary wins, or null. A host that hangs (dead or frozen: 1 s connect timeout)
+     * never delays asking the others, so a just-promoted standby is found within a few ms.
+     */
     private Writable connectToPrimary() throws InterruptedException {
+        long deadline = System.currentTimeMillis() + ROUND_MS;
         CompletionService<Writable> answers = new ExecutorCompletionService<>(connectors);
+        int pending = 0;
         for (String h : hosts) {
-            answers.submit(() -> {
-                Connection c = connectIfPrimary(h);
-                return c == null ? null : new Writable(h, c);
-            });
+            answers.submit(() -> ask(h, 0));
+            pending++;
         }
         Writable winner = null;
-        int pending = hosts.size();
         while (winner == null && pending > 0) {
-            winner = answer(answers);
+            Writable a = answer(answers);
             pending--;
+            if (a != null && a.conn() != null) {
+                winner = a;
+            } else if (a != null && System.currentTimeMillis() < deadline) {
+                answers.submit(() -> ask(a.host(), RETRY_PAUSE_MS));
+                pending++;
+            }
         }
         if (pending > 0) { // the slower answers are closed in the background
             int rest = pending;
             connectors.submit(() -> {
                 for (int i = 0; i < rest; i++) {
                     Writable late = answer(answers);
-                    if (late != null) {
+                    if (late != null && late.conn() != null) {
                         closeQuietly(late.conn());
                     }
                 }
@@ -191,6 +202,14 @@ public final class LoadClient {
             });
         }
         return winner;
+    }
+
+    /** The host with a connection if it is a primary now, or with a null connection. */
+    private static Writable ask(String host, long pauseMs) throws InterruptedException {
+        if (pauseMs > 0) {
+            Thread.sleep(pauseMs);
+        }
+        return new Writable(host, connectIfPrimary(host));
     }
 
     private static Writable answer(CompletionService<Writable> answers) throws InterruptedException {

@@ -124,6 +124,7 @@ public final class Report {
         }
         md.append("\n\n");
         md.append(busyNote());
+        new Targets(runs, tools, results).append(md);
         machine(md);
         method(md);
         failoverTables(md);
@@ -190,7 +191,9 @@ public final class Report {
                         + " pgjdbc) commits one-row INSERTs in autocommit as fast as it can on whichever node"
                         + " answers `pg_is_in_recovery() = false`, and logs every acknowledged id with its time."
                         + " Its connect, login and socket timeouts are 1 s (pgjdbc's smallest), so it leaves a dead"
-                        + " or frozen node after at most 1 s; to find the writable node it asks both nodes at once."
+                        + " or frozen node after at most 1 s; to find the writable node it asks both nodes at once, and asks"
+                        + " again every 20 ms each node that answered, so a dead node's timeout never delays finding"
+                        + " the new primary."
                         + " It starts with the cluster and has had at least 200 commits acknowledged, plus 1 s, when"
                         + " the fault comes. All containers share the machine's clock, so times from the client's"
                         + " log and from the orchestrator compare directly.\n\n")
@@ -285,7 +288,9 @@ public final class Report {
         if (Files.exists(summary)) {
             List<String> lines = Files.readAllLines(summary);
             md.append("Normal operation of a healthy pair (both keepers probing every 1 s, the load client"
-                    + " committing one row every 100 ms), sampled every 10 s:\n\n")
+                    + " committing one row every 100 ms), sampled every 10 s. This pair has its own containers"
+                    + " and network and runs while keeper's failover runs go on beside it (so the suite stays"
+                    + " under an hour; its load falls on keeper's failover figures only, never on a peer's):\n\n")
                     .append("| node | minutes | RSS at start (MiB) | RSS max (MiB) | RSS at end (MiB) |"
                             + " CPU time in the window (s) | average CPU |\n| --- | --- | --- | --- | --- | --- | --- |\n");
             for (String line : lines.subList(1, lines.size())) {
@@ -493,7 +498,7 @@ public final class Report {
         return c.entrySet().stream().map(e -> e.getKey() + " × " + e.getValue()).collect(Collectors.joining(", "));
     }
 
-    private static String fmt(double d) {
+    static String fmt(double d) {
         return d == Math.rint(d) && Math.abs(d) >= 10 ? String.valueOf((long) d)
                 : String.format(Locale.ROOT, Math.abs(d) >= 10 ? "%.1f" : "%.2f", d).replaceAll("\\.?0+$", "");
     }

@@ -12,8 +12,8 @@ tool_version() {
   echo "$(java -jar "$BUILD_DIR/keeper.jar" --version 2>&1 | head -1), built from commit $commit$dirty"
 }
 
-keeper_watching() { docker exec kb-node2 grep -q 'Partner node1:5432 is primary' /var/log/keeper.log; }
-keeper_primary_ready() { docker exec kb-node1 grep -q 'Local server 127.0.0.1:5432 is primary' /var/log/keeper.log; }
+keeper_watching() { docker exec "$SET-node2" grep -q 'Partner node1:5432 is primary' /var/log/keeper.log; }
+keeper_primary_ready() { docker exec "$SET-node1" grep -q 'Local server 127.0.0.1:5432 is primary' /var/log/keeper.log; }
 
 tool_up() {
   local sync=$1
@@ -30,8 +30,8 @@ tool_up() {
     wait_until 30 "node2 to be the synchronous standby" sync_is node1 sync || return 1
     [[ $(sql node2 "SHOW synchronous_standby_names") == '*' ]] || { say "node2 lacks synchronous_standby_names"; return 1; }
   fi
-  docker exec kb-node1 bash /bench/node/keeper.sh start-keeper
-  docker exec kb-node2 bash /bench/node/keeper.sh start-keeper
+  docker exec "$SET-node1" bash /bench/node/keeper.sh start-keeper
+  docker exec "$SET-node2" bash /bench/node/keeper.sh start-keeper
   wait_until 60 "node2's keeper to see node1 as primary" keeper_watching || return 1
   wait_until 30 "node1's keeper to run" keeper_primary_ready
 }
@@ -49,8 +49,9 @@ $KEEPER_SETTINGS
 
 Defaults: \`keepalive_time = 5s\`, \`keepalive_count = 4\` (a 20 s detection window). Here: 3 s.
 
-Synchronous runs: \`synchronous_standby_names = '*'\` in both nodes' \`postgresql.conf\`; the
-primary's keeper clears it while the standby is unreachable (\`sync_disabled\`), so after a failover
-the new primary's commits wait until its keeper has counted \`keepalive_count\` failed probes.
+Synchronous runs: \`synchronous_standby_names = '*'\` in both nodes' \`postgresql.conf\`. The
+primary's keeper clears it while the standby is unreachable (\`sync_disabled\`); a standby's keeper
+that promotes clears it in the same step (its only possible standby is the old primary, which it has
+just found dead), and sets it again once a standby streams from it.
 EOM
 }

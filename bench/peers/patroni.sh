@@ -13,7 +13,7 @@ maximum_lag_on_failover: 16777216"
 tool_version() { echo "Patroni $(docker run --rm "$IMAGE" patroni --version 2>&1 | awk '{ print $2 }'), etcd $(docker run --rm "$IMAGE" etcd --version 2>&1 | awk '/etcd Version/ { print $3 }')"; }
 
 patroni_role() { # the role node $1's Patroni reports on its REST API
-  docker exec "kb-$1" python3 -c "import json, urllib.request
+  docker exec "$SET-$1" python3 -c "import json, urllib.request
 print(json.load(urllib.request.urlopen('http://127.0.0.1:8008/patroni', timeout=2)).get('role', ''))" 2>/dev/null
 }
 patroni_is() { [[ $(patroni_role "$1") == "$2" ]]; }

@@ -17,14 +17,14 @@ PAF_NODE="timeout.network_partition_timeout 3"
 
 tool_version() { docker run --rm "$IMAGE" pg_autoctl version 2>&1 | head -1; }
 
-ready() { docker exec "kb-$1" test -f /tmp/bench-ready; }
+ready() { docker exec "$SET-$1" test -f /tmp/bench-ready; }
 paf_states() { # e.g. "node1:primary node2:secondary"
-  docker exec -e PGCONNECT_TIMEOUT=2 kb-node3 runuser -u postgres -- psql -XAtq -h /var/run/postgresql \
+  docker exec -e PGCONNECT_TIMEOUT=2 "$SET-node3" runuser -u postgres -- psql -XAtq -h /var/run/postgresql \
     -d pg_auto_failover -c "select string_agg(nodename || ':' || reportedstate, ' ' order by nodename) from pgautofailover.node" 2>/dev/null
 }
 # The monitor keeps node $1 as the primary: it reports the state it was assigned, a primary one.
 tool_settled() {
-  [[ $(docker exec -e PGCONNECT_TIMEOUT=2 kb-node3 runuser -u postgres -- psql -XAtq -h /var/run/postgresql \
+  [[ $(docker exec -e PGCONNECT_TIMEOUT=2 "$SET-node3" runuser -u postgres -- psql -XAtq -h /var/run/postgresql \
     -d pg_auto_failover -c "select reportedstate = goalstate and reportedstate in ('primary', 'wait_primary', 'single')
                             from pgautofailover.node where nodename = '$1'" 2>/dev/null) == t ]]
 }

@@ -19,9 +19,9 @@ log_file='/var/log/repmgrd.log'"
 tool_version() { echo "repmgr $(docker run --rm "$IMAGE" repmgr --version 2>&1 | awk '{ print $2 }')"; }
 
 repmgrd_watching() {
-  docker exec kb-node2 grep -q 'monitoring connection to upstream node' /var/log/repmgrd.log
+  docker exec "$SET-node2" grep -q 'monitoring connection to upstream node' /var/log/repmgrd.log
 }
-repmgrd_primary() { docker exec kb-node1 grep -q 'monitoring cluster primary' /var/log/repmgrd.log; }
+repmgrd_primary() { docker exec "$SET-node1" grep -q 'monitoring cluster primary' /var/log/repmgrd.log; }
 
 tool_up() {
   local sync=$1
