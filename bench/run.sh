@@ -61,7 +61,7 @@ fi
 if ((REPORT_ONLY)); then
   [[ -f $RESULTS/meta.properties ]] || { say "no results in $RESULTS"; exit 1; }
   mkdir -p "$BUILD_DIR/classes" "$OUT"
-  javac -d "$BUILD_DIR/classes" bench/java/Report.java || exit 1
+  javac -d "$BUILD_DIR/classes" -sourcepath bench/java bench/java/Report.java || exit 1
   java -Djava.awt.headless=true -cp "$BUILD_DIR/classes" Report "$RESULTS" "$OUT" || exit 1
   say "report: $OUT/benchmarks.md"
   exit 0

@@ -49,8 +49,13 @@ repmgrd on both nodes (no witness), restarted 2 s after an exit. \`/etc/repmgr.c
 $REPMGR_SETTINGS
 \`\`\`
 
+Each node's \`conninfo\` has \`connect_timeout=2\`, libpq's smallest (it reads 1 as 2).
+
 Defaults: \`monitor_interval_secs=2\`, \`reconnect_attempts=6\`, \`reconnect_interval=10\` (about 60 s
-before a failover). Here: about 3 s of failed reconnects after the upstream is lost, like keeper's window.
+before a failover). Here the settings read as a 3 s window like keeper's, but every ping of a dead or
+frozen host waits out \`connect_timeout\`: the first failed check plus 3 reconnect attempts of
+2 s + 1 s each, so repmgrd starts \`promote_command\` about 10–12 s after a crash. The freeze
+scenario pauses its primary for 1.5 s, half of the configured window.
 PostgreSQL also gets \`shared_preload_libraries = 'repmgr'\`.
 
 Synchronous runs: \`ALTER SYSTEM SET synchronous_standby_names = '*'\` on the primary once the standby

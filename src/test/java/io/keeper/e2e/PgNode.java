@@ -6,12 +6,7 @@ import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Ports;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -24,14 +19,12 @@ import java.util.Optional;
 import java.util.Properties;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.containers.Container.ExecResult;
-import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.containers.output.FrameConsumerResultCallback;
 import org.testcontainers.containers.output.OutputFrame;
 import org.testcontainers.containers.output.Slf4jLogConsumer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.Transferable;
-import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.MountableFile;
 
 /** One PostgreSQL host: a container whose PID 1 (node.sh) boots PostgreSQL and keeper like systemd. */
@@ -47,13 +40,12 @@ public final class PgNode implements AutoCloseable {
     private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(120);
     /** Succeeds once the server takes queries; prints t on a standby, f on a primary. */
     private static final String RECOVERY_QUERY = "psql -U postgres -XAtc 'select pg_is_in_recovery()'";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String name;
     private final Network network;
     private final NodeContainer container;
     private final Slf4jLogConsumer logConsumer;
+    private final KeeperHttp http;
     private volatile int hostPort;
     private volatile int httpPort;
 
@@ -96,6 +88,7 @@ public final class PgNode implements AutoCloseable {
                 .withLogConsumer(logConsumer)
                 .waitingFor(Wait.forSuccessfulCommand("[ \"$(" + RECOVERY_QUERY + ")\" = " + expectedRecovery + " ]")
                         .withStartupTimeout(BOOT_TIMEOUT));
+        http = new KeeperHttp(name, () -> "http://" + container.getHost() + ":" + httpPort);
         if (keeperConf != null) {
             container.withCopyFileToContainer(MountableFile.forHostPath(KeeperImage.keeperJar(), 0644),
                             "/opt/keeper/keeper.jar")
@@ -135,41 +128,17 @@ public final class PgNode implements AutoCloseable {
 
     /** The HTTP status of GET {@code path} on keeper's HTTP listener, or -1 when nothing answers. */
     public int http(String path) {
-        try {
-            return HTTP.send(httpGet(path), HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted during GET " + path + " on " + name, e);
-        }
+        return http.get(path);
     }
 
     /** keeper's GET /status as JSON; throws when keeper does not answer with 200 and a JSON body. */
     public JsonNode status() {
-        try {
-            HttpResponse<String> response = HTTP.send(httpGet("/status"), HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("GET /status on " + name + " answered " + response.statusCode()
-                        + ": " + response.body());
-            }
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new IllegalStateException("GET /status on " + name + " failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted during GET /status on " + name, e);
-        }
+        return http.status();
     }
 
     /** One field of /status as text, e.g. status("lastReason"); throws when /status has no such field. */
     public String status(String field) {
-        JsonNode status = status();
-        JsonNode value = status.get(field);
-        if (value == null) {
-            throw new IllegalStateException("/status on " + name + " has no field " + field + ": " + status);
-        }
-        return value.asText();
+        return http.status(field);
     }
 
     /** Runs {@code keeper primary -c /etc/keeper/keeper.conf} in this host: the rightful primary's name. */
@@ -374,11 +343,6 @@ public final class PgNode implements AutoCloseable {
                 .withSince((int) epochSecond).exec(callback);
     }
 
-    private HttpRequest httpGet(String path) {
-        return HttpRequest.newBuilder(URI.create("http://" + container.getHost() + ":" + httpPort + path))
-                .timeout(Duration.ofSeconds(3)).GET().build();
-    }
-
     /** The IPv4 addresses {@code host} resolves to inside this host. */
     private List<String> addressesOf(String host) {
         List<String> ips = new ArrayList<>();
@@ -404,28 +368,5 @@ public final class PgNode implements AutoCloseable {
 
     private DockerClient docker() {
         return container.getDockerClient();
-    }
-
-    /** The node's container; joins the optional heartbeat network between creation and start. */
-    private static final class NodeContainer extends GenericContainer<NodeContainer> {
-        private final String name;
-        private final Network heartbeatNetwork;
-
-        NodeContainer(String name, Network heartbeatNetwork) {
-            super(DockerImageName.parse(KeeperImage.ensure()));
-            this.name = name;
-            this.heartbeatNetwork = heartbeatNetwork;
-        }
-
-        @Override
-        protected void containerIsCreated(String containerId) {
-            // Before start, so keeper's first probe already finds <name>-hb.
-            if (heartbeatNetwork != null) {
-                getDockerClient().connectToNetworkCmd().withNetworkId(heartbeatNetwork.getId())
-                        .withContainerId(containerId)
-                        .withContainerNetwork(new ContainerNetwork().withAliases(name + HEARTBEAT_ALIAS_SUFFIX))
-                        .exec();
-            }
-        }
     }
 }
