@@ -35,8 +35,7 @@ run_footprint() {
   pgrep -f surefire >/dev/null && echo "keeper-footprint" >> "$RESULTS/busy.log"
   cleanup_all; new_network
   source "$BENCH_DIR/peers/keeper.sh"
-  start_client node1,node2 100
-  if ! tool_up 0 || ! await_load 5; then
+  if ! tool_up 0 || ! start_client node1,node2 100 || ! await_load 5; then
     save_logs; record keeper startup - 1 failed "" "" "" "" "" "" "" "pair did not come up"; cleanup_all
     touch "$RUN_DIR/startups-done"; return 1
   fi

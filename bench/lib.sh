@@ -76,8 +76,9 @@ is_streaming() {
 sync_state() { sql "$1" "SELECT string_agg(sync_state, ',') FROM pg_stat_replication"; }
 timeline_of() { sql "$1" "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int"; }
 
-# Starts the load client against the given hosts; it waits for a writable node and creates the
-# table itself, so it can start while the cluster is set up. $2: pause between commits in ms
+# Starts the load client against the given hosts; it finds the writable node and creates the table
+# itself. Started once the cluster is up: a standby copied under load waits for a spread checkpoint
+# (pg_auto_failover cannot ask pg_basebackup for a fast one). $2: pause between commits in ms
 # (default 0: as fast as it can).
 start_client() {
   local hosts=$1 pause=${2:-0}
@@ -151,10 +152,9 @@ run_failover() {
   pgrep -f surefire >/dev/null && echo "$tool-$scenario-$repl-$run" >> "$RESULTS/busy.log"
   cleanup_all; new_network
   local note="" status=failed fields=",,,,"
-  start_client "$CLIENT_HOSTS"
   if ! tool_up "$sync"; then
     note="cluster did not come up"
-  elif ! await_load 200; then
+  elif ! start_client "$CLIENT_HOSTS" || ! await_load 200; then
     note="load client got no commit acknowledged"
   else
     local state; state=$(sync_state node1)
@@ -187,7 +187,7 @@ run_failover() {
   [[ $status == ok ]]
 }
 
-# The freeze scenario: COUNT pauses of the primary container, each TOOL_FREEZE_MS long, 3 s apart;
+# The freeze scenario: COUNT pauses of the primary container, each TOOL_FREEZE_MS long, 2 s apart;
 # false failovers are the timelines the surviving primary moved on by.
 run_freeze() {
   local tool=$1 count=$2
@@ -197,10 +197,9 @@ run_freeze() {
   pgrep -f surefire >/dev/null && echo "$tool-freeze" >> "$RESULTS/busy.log"
   cleanup_all; new_network
   local note="" status=failed fields=",,,," failovers=""
-  start_client "$CLIENT_HOSTS"
   if ! tool_up 0; then
     note="cluster did not come up"
-  elif ! await_load 200; then
+  elif ! start_client "$CLIENT_HOSTS" || ! await_load 200; then
     note="load client got no commit acknowledged"
   else
     local tl0; tl0=$(timeline_of node1)
@@ -212,7 +211,7 @@ run_freeze() {
       sleep "$(awk -v ms="$TOOL_FREEZE_MS" 'BEGIN { printf "%.3f", ms / 1000 }')"
       docker unpause "$SET-node1" >/dev/null
       echo "$p0,$(now_ms)" >> "$RUN_DIR/pauses.csv"
-      sleep 3
+      sleep 2
     done
     sleep "${FREEZE_SETTLE_S:-5}"  # time for a late (wrong) promotion to show
     stop_client

@@ -194,7 +194,7 @@ public final class Report {
                         + " or frozen node after at most 1 s; to find the writable node it asks both nodes at once, and asks"
                         + " again every 20 ms each node that answered, so a dead node's timeout never delays finding"
                         + " the new primary."
-                        + " It starts with the cluster and has had at least 200 commits acknowledged, plus 1 s, when"
+                        + " It starts once the cluster is up and has had at least 200 commits acknowledged, plus 1 s, when"
                         + " the fault comes. All containers share the machine's clock, so times from the client's"
                         + " log and from the orchestrator compare directly.\n\n")
                 .append("- **recovery**: from the fault (the moment before `docker kill` / `kill -9`) to the first"
@@ -206,7 +206,7 @@ public final class Report {
                 .append("- **crash**: `docker kill` of node1 (every process, like a power cut) during the load.\n")
                 .append("- **pgkill**: `kill -9` of node1's postmaster; the host and the agent live on.\n")
                 .append("- **freeze**: `docker pause` of node1 for half of the tool's detection window, ")
-                .append(meta.getProperty("freeze_count")).append(" times, 3 s apart, under the same load;"
+                .append(meta.getProperty("freeze_count")).append(" times, 2 s apart, under the same load;"
                         + " false failovers = timelines the surviving primary moved on by; longest stall = longest"
                         + " time without an acknowledged commit.\n")
                 .append("- **sync**: synchronous replication, set up the way each tool does it (see Settings).\n")

@@ -37,11 +37,15 @@ $params
   initdb:
     - auth-host: scram-sha-256
     - auth-local: trust
+    - no-sync
 postgresql:
   listen: 0.0.0.0:5432
   connect_address: $NODE_NAME:5432
   data_dir: $PGDATA
   bin_dir: /usr/lib/postgresql/15/bin
+  basebackup:
+    - checkpoint: fast
+    - no-sync
   pgpass: /var/lib/postgresql/.pgpass.patroni
   authentication:
     superuser: {username: postgres, password: secret}

@@ -26,7 +26,7 @@ case "$ROLE" in
     ;;
   standby)
     start=$SECONDS
-    until as_postgres repmgr -h "$PARTNER_HOST" -U postgres -d postgres -f "$CONF" standby clone \
+    until as_postgres repmgr -h "$PARTNER_HOST" -U postgres -d postgres -f "$CONF" standby clone --fast-checkpoint \
         >> /var/log/repmgr-clone.log 2>&1; do
       (( SECONDS - start > 90 )) && { log "repmgr standby clone failed for 90 s"; exit 1; }
       rm -rf "$PGDATA"; sleep 0.5

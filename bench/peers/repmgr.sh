@@ -14,7 +14,8 @@ reconnect_attempts=3
 reconnect_interval=1
 connection_check_type='ping'
 log_level='INFO'
-log_file='/var/log/repmgrd.log'"
+log_file='/var/log/repmgrd.log'
+pg_basebackup_options='--no-sync'"
 
 tool_version() { echo "repmgr $(docker run --rm "$IMAGE" repmgr --version 2>&1 | awk '{ print $2 }')"; }
 
