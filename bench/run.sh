@@ -2,7 +2,7 @@
 # keeper's benchmark suite: failover time, lost commits, false failovers and footprint of keeper and
 # of the failover tools Debian ships (repmgr, Patroni, pg_auto_failover), each on the same containers.
 #
-#   bash bench/run.sh                 full run (about 60 min), writes docs/benchmarks.md, .png, -*.csv
+#   bash bench/run.sh                 full run (about 50 min), writes docs/benchmarks.md, .png, -*.csv
 #   bash bench/run.sh --smoke         crash x 1 for keeper only (about 2 min), report in bench/.work/smoke
 #   bash bench/run.sh --runs 2 --tools "keeper repmgr" --freeze-count 5 --footprint-minutes 2
 #   bash bench/run.sh --report-only   rewrite the report from the last run's bench/.work/results
