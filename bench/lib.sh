@@ -140,6 +140,18 @@ inject() {
   esac
 }
 
+# A fresh network and cluster (SYNC=1: synchronous replication) with the load client committing on
+# it. On failure returns 1 with the reason, for the run's note, in SETUP_NOTE.
+cluster_under_load() {
+  SETUP_NOTE=
+  cleanup_all; new_network
+  if ! tool_up "$1"; then
+    SETUP_NOTE="cluster did not come up"; return 1
+  elif ! start_client "$CLIENT_HOSTS" || ! await_load 200; then
+    SETUP_NOTE="load client got no commit acknowledged"; return 1
+  fi
+}
+
 # One crash or pgkill run: fresh cluster, steady load, fault on node1, wait for the first commit
 # acknowledged on a new session, 2 s more load, then count acknowledged commits missing on the
 # node that took the last commit.
@@ -150,13 +162,8 @@ run_failover() {
   rm -rf "$RUN_DIR"; mkdir -p "$RUN_DIR"
   say "$tool $scenario $repl run $run"
   pgrep -f surefire >/dev/null && echo "$tool-$scenario-$repl-$run" >> "$RESULTS/busy.log"
-  cleanup_all; new_network
   local note="" status=failed fields=",,,,"
-  if ! tool_up "$sync"; then
-    note="cluster did not come up"
-  elif ! start_client "$CLIENT_HOSTS" || ! await_load 200; then
-    note="load client got no commit acknowledged"
-  else
+  if cluster_under_load "$sync"; then
     local state; state=$(sync_state node1)
     sleep 1
     now_ms > "$RUN_DIR/fault"
@@ -179,6 +186,8 @@ run_failover() {
         note="$out"
       fi
     fi
+  else
+    note=$SETUP_NOTE
   fi
   [[ $status == ok && $run != 1 ]] || save_logs
   [[ $status == ok ]] || say "FAILED: $note"
@@ -195,13 +204,8 @@ run_freeze() {
   rm -rf "$RUN_DIR"; mkdir -p "$RUN_DIR"
   say "$tool freeze: $count pauses of $TOOL_FREEZE_MS ms"
   pgrep -f surefire >/dev/null && echo "$tool-freeze" >> "$RESULTS/busy.log"
-  cleanup_all; new_network
   local note="" status=failed fields=",,,," failovers=""
-  if ! tool_up 0; then
-    note="cluster did not come up"
-  elif ! start_client "$CLIENT_HOSTS" || ! await_load 200; then
-    note="load client got no commit acknowledged"
-  else
+  if cluster_under_load 0; then
     local tl0; tl0=$(timeline_of node1)
     sleep 2
     local i p0
@@ -229,6 +233,8 @@ run_freeze() {
     else
       note="could not read the timelines ($tl0/$tl1) or: $out"
     fi
+  else
+    note=$SETUP_NOTE
   fi
   save_logs
   [[ $status == ok ]] || say "FAILED: $note"
