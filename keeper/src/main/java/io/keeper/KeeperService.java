@@ -8,12 +8,15 @@ import io.keeper.config.KeeperConfig;
 import io.keeper.failoverlog.FailoverLogTable;
 import io.keeper.heartbeat.HeartbeatSchedule;
 import io.keeper.http.StatusServer;
+import io.keeper.lease.LeaseTiming;
+import io.keeper.lease.WitnessLease;
+import io.keeper.rejoin.Demotion;
 import io.keeper.rejoin.Rejoin;
 import io.keeper.rejoin.ServerLayout;
+import io.keeper.role.Demoter;
 import io.keeper.role.ServerActionException;
 import java.io.IOException;
 import java.time.Clock;
-import io.keeper.heartbeat.JdbcServerProbe;
 import io.keeper.heartbeat.PgSession;
 import io.keeper.role.JdbcLocalServer;
 import io.keeper.role.JdbcServer;
@@ -53,10 +56,10 @@ public final class KeeperService implements AutoCloseable {
         this.localServer = new JdbcLocalServer(localSession, table);
         this.partnerServer = new JdbcServer(partnerSession, table);
         this.witnessSession = config.witnessConninfo()
-                .map(w -> new PgSession(w, env, config.keepaliveTime(), "witness-probe")).orElse(null);
+                .map(w -> new PgSession(w, env, config.keepaliveTime(), "witness")).orElse(null);
         this.keeper = new Keeper(config, localServer, partnerServer,
-                witnessSession == null ? null : new JdbcServerProbe(witnessSession), this::rejoin,
-                this::runAfterCommand, System::nanoTime);
+                witnessSession == null ? null : new WitnessLease(witnessSession), this::rejoin, new ServiceDemoter(),
+                this::runAfterCommand, System::nanoTime, true);
         this.schedule = new HeartbeatSchedule(config.nodeName(), config.keepaliveTime(), keeper::runOnce);
         // A status older than six keepalive_times (three of these) means the heartbeat is stuck.
         this.statusServer = config.httpListen().isEmpty() ? null : new StatusServer(config.httpListen(),
@@ -78,7 +81,13 @@ public final class KeeperService implements AutoCloseable {
         }
         if (config.witnessConninfo().isEmpty()) {
             LOG.info("No witness_conninfo: a network partition between the two nodes can leave two writable"
-                    + " servers until it heals; the superseded check then fences the loser");
+                    + " servers until it heals; the superseded check then demotes the loser");
+        } else {
+            LeaseTiming t = LeaseTiming.forWindow(config.detectionWindow());
+            LOG.info("Witness {}: the lease lasts {} by the witness's clock; a primary stops writing {} after its"
+                            + " last renewal or its last proof that the standby streams from it",
+                    config.witnessConninfo().get().masked(), Durations.format(t.ttl()),
+                    Durations.format(t.writeAllowance()));
         }
         schedule.start(config.keepaliveTime());
         LOG.info("Start completed.");
@@ -90,6 +99,19 @@ public final class KeeperService implements AutoCloseable {
      */
     private void warmUp() {
         LOG.debug("Warm-up look at the local server: {}", localServer.status().describe());
+        try {
+            List<String> problems = Demotion.problems(layout());
+            if (problems.isEmpty()) {
+                LOG.info("A superseded or isolated primary is demoted for real: immediate shutdown, restart as a"
+                        + " standby (data directory {})", layout().dataDirectory());
+            } else {
+                LOG.warn("keeper cannot restart the server here ({}): a superseded or isolated primary is only"
+                        + " fenced read-only, which a session that asks for read-write can bypass", problems.get(0));
+            }
+        } catch (ServerActionException e) {
+            LOG.warn("Could not read the server layout yet ({}); checked again when a demotion is needed",
+                    e.getMessage());
+        }
         if ("rejoin".equals(config.onSuperseded())) {
             try {
                 ServerLayout layout = readLayout();
@@ -108,6 +130,52 @@ public final class KeeperService implements AutoCloseable {
 
     private ServerLayout readLayout() throws ServerActionException {
         return localServer.onSession("reading the server layout", c -> ServerLayout.read(c, config.pgBindir()));
+    }
+
+    private volatile ServerLayout knownLayout;
+
+    /** The server layout, read once (the data directory does not move while keeper runs). */
+    private ServerLayout layout() throws ServerActionException {
+        ServerLayout known = knownLayout;
+        if (known == null) {
+            known = readLayout();
+            knownLayout = known;
+        }
+        return known;
+    }
+
+    /** Demotes through {@link Demotion} on this host, as the server's OS user. */
+    private final class ServiceDemoter implements Demoter {
+        @Override
+        public String stopNow() {
+            try {
+                ServerLayout l = layout();
+                List<String> problems = Demotion.problems(l);
+                return problems.isEmpty() ? new Demotion(l).stopNow() : String.join("; ", problems);
+            } catch (ServerActionException e) {
+                return "the server layout is unknown: " + e.getMessage();
+            }
+        }
+
+        @Override
+        public String demote(String reason) {
+            ServerLayout l;
+            try {
+                l = layout();
+            } catch (ServerActionException e) {
+                return "the server layout is unknown: " + e.getMessage();
+            }
+            List<String> problems = Demotion.problems(l);
+            if (!problems.isEmpty()) {
+                return String.join("; ", problems);
+            }
+            Demotion.Result result = new Demotion(l).run(config.partnerConninfo().withoutPassword(),
+                    config.partnerConninfo().resolvePassword(System.getenv()).orElse(null), reason);
+            localSession.reset();
+            LOG.info("Demotion: {} (stop {} ms, total {} ms)", result.message(), result.stopTook().toMillis(),
+                    result.elapsed().toMillis());
+            return result.started() ? null : result.message();
+        }
     }
 
     /** Rewinds this superseded primary from the partner and restarts it as its standby; null on success. */

@@ -33,7 +33,7 @@ public final class ProbeClassifier {
         return ProbeOutcome.UNREACHABLE;
     }
 
-    static String sqlState(Throwable failure) {
+    public static String sqlState(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof SQLException && ((SQLException) t).getSQLState() != null) {
                 return ((SQLException) t).getSQLState();

@@ -15,17 +15,28 @@ package io.keeper.heartbeat;
  * @param walReceiverAgeMs on a streaming standby, ms since the last message from the primary; else null
  * @param replayPaused true when WAL replay is paused on a standby
  * @param replayLsn last replayed WAL position on a standby, else null
+ * @param term the lease term this server's keeper recorded on it (keeper.term), or 0 when none
+ * @param pendingEvent an event keeper announced before promoting and has not recorded yet (keeper.pending_event)
  */
 public record ServerState(boolean inRecovery, int timeline, String lsn, long systemIdentifier,
                           String synchronousStandbyNames, String savedSynchronousStandbyNames,
                           int streamingStandbys, String nodeName, String fenced, Long walReceiverAgeMs,
-                          boolean replayPaused, String replayLsn) {
+                          boolean replayPaused, String replayLsn, long term, String pendingEvent) {
+
+    /** A state without a recorded lease term (servers of a pair without a witness, tests). */
+    public ServerState(boolean inRecovery, int timeline, String lsn, long systemIdentifier,
+                       String synchronousStandbyNames, String savedSynchronousStandbyNames,
+                       int streamingStandbys, String nodeName, String fenced, Long walReceiverAgeMs,
+                       boolean replayPaused, String replayLsn) {
+        this(inRecovery, timeline, lsn, systemIdentifier, synchronousStandbyNames, savedSynchronousStandbyNames,
+                streamingStandbys, nodeName, fenced, walReceiverAgeMs, replayPaused, replayLsn, 0L, "");
+    }
 
     /** A state without keeper's published settings and WAL receiver details (tests, old callers). */
     public ServerState(boolean inRecovery, int timeline, String lsn, long systemIdentifier,
                        String synchronousStandbyNames, String savedSynchronousStandbyNames, int streamingStandbys) {
         this(inRecovery, timeline, lsn, systemIdentifier, synchronousStandbyNames, savedSynchronousStandbyNames,
-                streamingStandbys, "", "", null, false, null);
+                streamingStandbys, "", "", null, false, null, 0L, "");
     }
 
     /** The query that fills a ServerState; one round trip, read-only, works on primaries and standbys. */
@@ -44,7 +55,9 @@ public record ServerState(boolean inRecovery, int timeline, String lsn, long sys
             + " (SELECT (extract(epoch FROM clock_timestamp() - last_msg_receipt_time) * 1000)::bigint"
             + "    FROM pg_stat_wal_receiver WHERE status = 'streaming'),"
             + " CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END,"
-            + " CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END";
+            + " CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END,"
+            + " coalesce(nullif(current_setting('keeper.term', true), ''), '0')::bigint,"
+            + " coalesce(current_setting('keeper.pending_event', true), '')";
 
     public boolean isFenced() {
         return !fenced.isEmpty();
@@ -57,6 +70,11 @@ public record ServerState(boolean inRecovery, int timeline, String lsn, long sys
     /** The WAL position as a byte number, for comparing two positions. */
     public long lsnBytes() {
         return parseLsn(lsn);
+    }
+
+    /** A byte position as PostgreSQL writes an LSN: 16/B374D848. */
+    public static String formatLsn(long bytes) {
+        return Long.toHexString(bytes >>> 32).toUpperCase() + "/" + Long.toHexString(bytes & 0xFFFFFFFFL).toUpperCase();
     }
 
     public static long parseLsn(String lsn) {

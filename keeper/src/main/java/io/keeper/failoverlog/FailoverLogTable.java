@@ -38,8 +38,14 @@ public final class FailoverLogTable {
                 + "    lsn              pg_lsn,\n"
                 + "    previous_primary text,\n"
                 + "    reason           text,\n"
-                + "    logged_at        timestamptz NOT NULL DEFAULT now()\n"
+                + "    logged_at        timestamptz NOT NULL DEFAULT now(),\n"
+                + "    term             bigint\n"
                 + ");\n";
+    }
+
+    /** Columns added after keeper 1.0, so a table created by an older keeper gains them on the primary. */
+    String upgrade() {
+        return "ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS term bigint";
     }
 
     public boolean exists(Connection c) throws SQLException {
@@ -58,6 +64,9 @@ public final class FailoverLogTable {
      */
     public boolean createIfMissing(Connection c) throws SQLException {
         if (exists(c)) {
+            if (!hasColumn(c, "term")) {
+                inLocalCommitTransaction(c, st -> st.execute(upgrade()));
+            }
             return false;
         }
         inLocalCommitTransaction(c, st -> {
@@ -70,27 +79,46 @@ public final class FailoverLogTable {
         return true;
     }
 
+    private boolean hasColumn(Connection c, String column) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("SELECT count(*) FROM pg_attribute"
+                + " WHERE attrelid = to_regclass(?) AND attname = ? AND NOT attisdropped")) {
+            st.setString(1, table);
+            st.setString(2, column);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1) > 0;
+            }
+        }
+    }
+
     /** Writes one row, by the server's clock; returns the row as written. */
     public FailoverLogEntry insert(Connection c, String host, String event, Integer timeline, String lsn,
                                    String previousPrimary, String reason) throws SQLException {
+        return insert(c, host, event, timeline, lsn, previousPrimary, reason, null);
+    }
+
+    /** Writes one row with the lease term, by the server's clock; returns the row as written. */
+    public FailoverLogEntry insert(Connection c, String host, String event, Integer timeline, String lsn,
+                                   String previousPrimary, String reason, Long term) throws SQLException {
         long[] unixtime = new long[1];
         inLocalCommitTransaction(c, st -> {
             try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + table
-                    + " (unixtime, host, event, timeline, lsn, previous_primary, reason)"
-                    + " VALUES (floor(extract(epoch FROM now()))::bigint, ?, ?, ?, ?::pg_lsn, ?, ?) RETURNING unixtime")) {
+                    + " (unixtime, host, event, timeline, lsn, previous_primary, reason, term)"
+                    + " VALUES (floor(extract(epoch FROM now()))::bigint, ?, ?, ?, ?::pg_lsn, ?, ?, ?) RETURNING unixtime")) {
                 ins.setString(1, host);
                 ins.setString(2, event);
                 ins.setObject(3, timeline);
                 ins.setString(4, lsn);
                 ins.setString(5, previousPrimary);
                 ins.setString(6, reason);
+                ins.setObject(7, term, java.sql.Types.BIGINT);
                 try (ResultSet rs = ins.executeQuery()) {
                     rs.next();
                     unixtime[0] = rs.getLong(1);
                 }
             }
         });
-        return new FailoverLogEntry(unixtime[0], host, event, timeline, lsn, previousPrimary, reason);
+        return new FailoverLogEntry(unixtime[0], host, event, timeline, lsn, previousPrimary, reason, term);
     }
 
     /** All rows, newest first; tolerates an older table that has only unixtime and host (pg_keeper's). */
@@ -105,7 +133,8 @@ public final class FailoverLogTable {
                         columns.contains("timeline") ? (Integer) rs.getObject("timeline") : null,
                         columns.contains("lsn") ? rs.getString("lsn") : null,
                         columns.contains("previous_primary") ? rs.getString("previous_primary") : null,
-                        columns.contains("reason") ? rs.getString("reason") : null));
+                        columns.contains("reason") ? rs.getString("reason") : null,
+                        columns.contains("term") ? (Long) rs.getObject("term") : null));
             }
         }
         return rows;

@@ -18,6 +18,15 @@ final class PgCommands {
         return List.of(program("pg_ctl"), "stop", "-D", configDirectory(), "-m", "fast", "-w", "-t", seconds(wait));
     }
 
+    /**
+     * Immediate shutdown: every backend is killed at once, so no commit is acknowledged after the signal; the
+     * next start replays the WAL as after a crash.
+     */
+    List<String> stopImmediately(Duration wait) {
+        return List.of(program("pg_ctl"), "stop", "-D", configDirectory(), "-m", "immediate", "-w", "-t",
+                seconds(wait));
+    }
+
     /** Exit code 3 means no server is running. */
     List<String> status() {
         return List.of(program("pg_ctl"), "status", "-D", configDirectory());

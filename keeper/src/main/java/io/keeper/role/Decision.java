@@ -18,12 +18,14 @@ public enum Decision {
     SYNC_RESTORED,
     /** Both servers are primaries and this one is the rightful primary; the partner's keeper fences its server. */
     BOTH_PRIMARY,
-    /** This server was fenced (read-only): superseded by the partner, or isolated from partner and witness. */
+    /** This server was demoted or fenced: superseded by the partner, or isolated from partner and witness. */
     FENCED,
-    /** A fence keeper had set because of isolation was lifted: contact is back and nothing superseded us. */
+    /** A demotion or fence keeper had set was lifted: this node still holds the lease, nobody was promoted. */
     UNFENCED,
-    /** This superseded primary was rewound and restarted as the winner's standby. */
+    /** This superseded primary was rewound and restarted as the winner's standby, or now streams from it. */
     REJOINED,
+    /** A promotion whose failover_log row and event had not been written (keeper stopped midway) was recorded. */
+    RECORDED,
     /** The run was interrupted because keeper is stopping. */
     STOPPING
 }

@@ -23,6 +23,10 @@ public final class JdbcLocalServer extends JdbcServer implements LocalServer {
     static final String NODE_NAME_SETTING = "keeper.node_name";
     /** The custom setting that marks a fenced server, with the reason; survives restarts. */
     static final String FENCED_SETTING = "keeper.fenced";
+    /** The event keeper owes after a promotion, set before pg_promote and reset once recorded. */
+    static final String PENDING_SETTING = "keeper.pending_event";
+    /** The lease term this server's keeper holds or took. */
+    static final String TERM_SETTING = "keeper.term";
 
     public JdbcLocalServer(PgSession session, FailoverLogTable failoverLog) {
         super(session, failoverLog);
@@ -178,6 +182,75 @@ public final class JdbcLocalServer extends JdbcServer implements LocalServer {
             return null;
         });
         session.reset();
+    }
+
+    @Override
+    public long emitWalHeartbeat() throws ServerActionException {
+        // Transactional, committed with synchronous_commit = local: the commit flushes it at once (so the WAL
+        // sender passes it on now, not at the WAL writer's next round) and never waits for a synchronous standby.
+        String lsn = run("writing the WAL heartbeat", session.deadline(), c -> {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET LOCAL synchronous_commit = local");
+                String at;
+                try (ResultSet rs = st.executeQuery("SELECT pg_logical_emit_message(true, 'keeper', 'heartbeat')::text")) {
+                    rs.next();
+                    at = rs.getString(1);
+                }
+                c.commit();
+                return at;
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        });
+        return ServerState.parseLsn(lsn);
+    }
+
+    @Override
+    public void announce(String event, long term) throws ServerActionException {
+        run("announcing the " + event + " event", ACTION_LIMIT, c -> {
+            try (Statement st = c.createStatement()) {
+                declare(st, PENDING_SETTING);
+                st.execute("ALTER SYSTEM SET " + PENDING_SETTING + " = " + literal(event));
+                st.execute("RESET " + PENDING_SETTING);
+                if (term > 0) {
+                    declare(st, TERM_SETTING);
+                    st.execute("ALTER SYSTEM SET " + TERM_SETTING + " = " + literal(Long.toString(term)));
+                    st.execute("RESET " + TERM_SETTING);
+                }
+                st.execute("SELECT pg_reload_conf()");
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void clearPendingEvent() throws ServerActionException {
+        run("forgetting the announced event", ACTION_LIMIT, c -> {
+            try (Statement st = c.createStatement()) {
+                declare(st, PENDING_SETTING);
+                st.execute("ALTER SYSTEM RESET " + PENDING_SETTING);
+                st.execute("RESET " + PENDING_SETTING);
+                st.execute("SELECT pg_reload_conf()");
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void recordTerm(long term) throws ServerActionException {
+        run("recording the lease term", ACTION_LIMIT, c -> {
+            try (Statement st = c.createStatement()) {
+                declare(st, TERM_SETTING);
+                st.execute("ALTER SYSTEM SET " + TERM_SETTING + " = " + literal(Long.toString(term)));
+                st.execute("RESET " + TERM_SETTING);
+                st.execute("SELECT pg_reload_conf()");
+            }
+            return null;
+        });
     }
 
     @Override

@@ -48,9 +48,15 @@ public class JdbcServer implements PartnerServer, AutoCloseable {
     @Override
     public FailoverLogEntry recordEvent(String host, String event, ServerState state, String previousPrimary,
                                         String reason) throws ServerActionException {
+        return recordEvent(host, event, state, previousPrimary, reason, null);
+    }
+
+    /** Writes one failover_log row here, with the lease term (null without a witness). */
+    public FailoverLogEntry recordEvent(String host, String event, ServerState state, String previousPrimary,
+                                        String reason, Long term) throws ServerActionException {
         return run("writing to " + failoverLog.name(), ACTION_LIMIT, c -> {
             failoverLog.createIfMissing(c);
-            return failoverLog.insert(c, host, event, state.timeline(), state.lsn(), previousPrimary, reason);
+            return failoverLog.insert(c, host, event, state.timeline(), state.lsn(), previousPrimary, reason, term);
         });
     }
 

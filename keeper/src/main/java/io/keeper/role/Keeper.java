@@ -7,83 +7,90 @@ import io.keeper.election.PrimaryElection;
 import io.keeper.failoverlog.FailoverLogEntry;
 import io.keeper.heartbeat.ProbeResult;
 import io.keeper.heartbeat.RunTiming;
-import io.keeper.heartbeat.ServerProbe;
 import io.keeper.heartbeat.ServerState;
+import io.keeper.lease.Lease;
+import io.keeper.lease.LeaseException;
+import io.keeper.lease.LeaseTiming;
+import io.keeper.lease.LeaseView;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The role state machine: one heartbeat run looks at the local server, the partner (and the witness) and
- * decides. On a standby it promotes after keepalive_count consecutive unreachable probes of a partner seen
- * alive as primary, when the promotion guards agree; on a primary it releases synchronous commits while the
- * standby is gone, and fences its server when it is superseded or isolated. Runs never overlap (the
- * schedule guarantees it), so the state needs no locking; status() is a volatile snapshot for other threads.
- * This class is longer than most because every rule that changes a role lives here, in one readable place.
+ * One heartbeat run: observe (the local server, the partner, the lease), decide (the first matching row of
+ * {@link RoleRules}), act ({@link RoleActions}). Runs never overlap (the schedule guarantees it); the lease watchdog
+ * is the only other thread that acts, and it takes the same lock. status() is a volatile snapshot for other threads.
  */
 public final class Keeper {
 
     private static final Logger LOG = LoggerFactory.getLogger(Keeper.class);
-    private static final Duration PROMOTE_WAIT = Duration.ofSeconds(60);
-    static final String ISOLATED = "isolated";
-    static final String SUPERSEDED = "superseded";
 
     private final LocalServer local;
     private final PartnerServer partner;
-    private final ServerProbe witness;
-    private final Rejoiner rejoiner;
-    private final EventListener events;
+    private final Lease lease;
     private final LongSupplier nanoTime;
     private final RunTiming timing;
-    private volatile KeeperConfig config;
-    private volatile KeeperStatus status;
-
-    private int failures;
-    private int witnessFailures;
-    private long firstFailureNanos;
-    private String lastFailure = "";
-    private boolean partnerSeenAsPrimary;
-    private long lastPrimaryLsn = -1;
-    private Long foreignPartner;
-    private String localRole;
-    private boolean failoverLogReady;
-    private boolean namePublished;
-    private String lastPartnerRole;
-    private String reason = "";
-    private int rejoinAttemptsLeft = 3;
-    private long lastContactNanos;
+    private final PartnerWatch partnerWatch;
+    private final WalArrival walArrival = new WalArrival();
+    private final WritePermission permission;
+    private final RoleActions actions;
+    private final ReentrantLock actLock = new ReentrantLock();
     private final ExecutorService probes = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "probe");
         t.setDaemon(true);
         return t;
     });
+    private volatile KeeperConfig config;
+    private volatile KeeperStatus status;
 
-    public Keeper(KeeperConfig config, LocalServer local, PartnerServer partner, ServerProbe witness,
-                  Rejoiner rejoiner, EventListener events, LongSupplier nanoTime) {
+    private long clusterId;
+    private String localRole;
+    private boolean namePublished;
+    private boolean emitWarned;
+    /** The WAL heartbeat written in the previous run on this primary: {position, nanoTime when written}. */
+    private long[] previousMarker;
+    private LeaseView leaseView;
+    private LeaseState leaseState = LeaseState.NO_ARBITER;
+    private String leaseText = "";
+    /** After synchronous replication was restored: the position the standby must reach before the flag clears. */
+    private long syncCatchUpLsn = -1;
+    private boolean lastLeaseOk = true;
+
+    /**
+     * @param lease the arbiter's lease, or null without a witness
+     * @param demoter restarts the server as a standby, or null where keeper cannot (the read-only fence is used)
+     * @param watchdog true to let a thread demote this primary the moment its write permission runs out (the
+     *                 service); false in tests that drive time themselves and call {@link #runOnce()} instead
+     */
+    public Keeper(KeeperConfig config, LocalServer local, PartnerServer partner, Lease lease, Rejoiner rejoiner,
+                  Demoter demoter, EventListener events, LongSupplier nanoTime, boolean watchdog) {
         this.config = config;
         this.local = local;
         this.partner = partner;
-        this.witness = witness;
-        this.rejoiner = rejoiner;
-        this.events = events;
+        this.lease = lease;
         this.nanoTime = nanoTime;
         this.timing = new RunTiming(config.keepaliveTime());
+        this.partnerWatch = new PartnerWatch(config.partnerConninfo().address(), nanoTime);
+        this.permission = new WritePermission(nanoTime, watchdog && lease != null ? this::onPermissionExpired : null);
+        this.actions = new RoleActions(this, local, partner, lease, rejoiner, demoter, events, nanoTime);
         this.status = KeeperStatus.starting(config.nodeName(), config.partnerConninfo().address(),
                 config.keepaliveCount());
-        this.lastContactNanos = nanoTime.getAsLong();
+        if (lease == null) {
+            leaseText = "";
+        }
     }
 
-    /** Stops the probe threads. */
+    /** Stops the probe threads and the watchdog. */
     public void close() {
         probes.shutdownNow();
+        permission.close();
     }
 
     /** Applies a reloaded configuration; the next run uses it. */
@@ -93,7 +100,7 @@ public final class Keeper {
     }
 
     public int consecutiveFailures() {
-        return failures;
+        return partnerWatch.failures();
     }
 
     /** The state after the latest run; safe to call from any thread. */
@@ -101,115 +108,303 @@ public final class Keeper {
         return status;
     }
 
+    KeeperConfig config() {
+        return config;
+    }
+
+    PartnerWatch partnerWatch() {
+        return partnerWatch;
+    }
+
+    WritePermission permission() {
+        return permission;
+    }
+
+    long clusterId() {
+        return clusterId;
+    }
+
+    LeaseTiming leaseTiming() {
+        return LeaseTiming.forWindow(config.detectionWindow());
+    }
+
+    void setLocalRole(String role) {
+        localRole = role;
+    }
+
+    void republishName() {
+        namePublished = false;
+    }
+
+    void syncRestoredAt(long lsn) {
+        syncCatchUpLsn = lsn;
+    }
+
     /** One heartbeat run. */
     public Decision runOnce() {
         Duration late = timing.runStarted(nanoTime.getAsLong());
         try {
-            return decide(late);
+            Observation seen = observe(late);
+            if (seen == null) {
+                return Decision.STOPPING;
+            }
+            Facts facts = facts(seen);
+            RoleRules.Verdict verdict = RoleRules.decide(facts);
+            Decision decision;
+            actLock.lock();
+            try {
+                decision = actions.act(verdict, seen, facts);
+            } finally {
+                actLock.unlock();
+            }
+            updateStatus(seen, facts, verdict, decision);
+            return decision;
         } finally {
             timing.runEnded(nanoTime.getAsLong());
         }
     }
 
-    private Decision decide(Duration late) {
-        reason = "";
-        // Partner and witness are probed in parallel with the local server, so one unreachable server does not
-        // stretch the run: each probe has its own keepalive_time deadline.
-        CompletableFuture<ProbeResult> otherLater = CompletableFuture.supplyAsync(partner::probe, probes);
-        CompletableFuture<ProbeResult> witnessLater = witness == null ? CompletableFuture.completedFuture(null)
-                : CompletableFuture.supplyAsync(witness::probe, probes);
+    /** What one run saw. */
+    record Observation(ProbeResult me, ProbeResult other, long startedNanos) {
+    }
+
+    private Observation observe(Duration late) {
+        long started = nanoTime.getAsLong();
+        // On a standby the partner is probed in parallel with the local look, so one unreachable server does not
+        // stretch the run (each probe has its own keepalive_time deadline). On a primary the probe waits for this
+        // run's WAL heartbeat, so it can tell whether the standby already received it (the failsafe).
+        boolean primaryBefore = "primary".equals(localRole);
+        CompletableFuture<ProbeResult> otherLater = primaryBefore ? null
+                : CompletableFuture.supplyAsync(partner::probe, probes);
         ProbeResult me = local.status();
-        ProbeResult other = otherLater.join();
-        ProbeResult witnessNow = witnessLater.join();
-        if (Thread.currentThread().isInterrupted()) {
-            return Decision.STOPPING;
+        long answered = nanoTime.getAsLong();
+        long[] marker = me.isPrimary() ? emitMarker() : null;
+        if (otherLater == null) {
+            otherLater = CompletableFuture.supplyAsync(partner::probe, probes);
         }
-        countPartner(other, late);
-        countWitness(witnessNow, late);
-        Decision decision;
-        if (!me.answered()) {
-            reason = "local server " + config.myConninfo().address() + " is not available (" + me.describe() + ")";
-            LOG.warn("Local server {} is not available ({}); not acting until it answers",
-                    config.myConninfo().address(), me.describe());
-            decision = Decision.LOCAL_UNAVAILABLE;
-        } else {
-            checkCluster(me.state(), other);
+        CompletableFuture<Void> leaseLater = CompletableFuture.completedFuture(null);
+        if (me.answered()) {
+            clusterId = me.state().systemIdentifier();
+            walArrival.note(me.state(), answered);
+            if (lease != null) {
+                boolean primary = !me.state().inRecovery();
+                leaseLater = CompletableFuture.runAsync(() -> observeLease(primary, me.state()), probes);
+            }
+        }
+        ProbeResult other = otherLater.join();
+        leaseLater.join();
+        if (Thread.currentThread().isInterrupted()) {
+            return null;
+        }
+        partnerWatch.note(other, untrusted(late, me, other), config.keepaliveCount());
+        if (me.answered()) {
+            partnerWatch.checkCluster(me.state().systemIdentifier(), other);
             publishName(me.state());
             noteLocalRole(me.state());
-            decision = me.state().inRecovery() ? asStandby(me.state(), other, witnessNow)
-                    : asPrimary(me.state(), other, witnessNow);
+            if (!me.state().inRecovery() && lease != null) {
+                failsafe(me.state(), other, marker);
+            }
         }
-        updateStatus(me, other, witnessNow, decision);
-        return decision;
+        previousMarker = marker;
+        return new Observation(me, other, started);
     }
 
-    private void countPartner(ProbeResult other, Duration late) {
-        String address = config.partnerConninfo().address();
-        if (!other.outcome().countsAsFailure()) {
-            lastContactNanos = nanoTime.getAsLong();
-            if (failures > 0) {
-                LOG.info("Partner {} answered again after {} failed probe(s): {}", address, failures, other.describe());
-            }
-            failures = 0;
-            if (!other.answered()) {
-                LOG.warn("Partner {} is alive but refused keeper's probe: {}. Check partner_conninfo;"
-                        + " this is never counted toward a failover", address, other.reason());
-            } else {
-                notePartnerRole(other.state());
-            }
-            return;
-        }
+    /** Why a failed probe in this run cannot be trusted, or null when it counts. */
+    private String untrusted(Duration late, ProbeResult me, ProbeResult other) {
         if (!late.isZero()) {
-            LOG.warn("Heartbeat run started {} ms late (keeper or its host stalled: GC pause, frozen VM?);"
-                    + " its failed probe of {} is not counted: {}", late.toMillis(), address, other.reason());
-            return;
+            return "the run started " + late.toMillis() + " ms late (keeper or its host stalled: GC pause, frozen VM?)";
         }
-        if (failures == 0) {
-            firstFailureNanos = nanoTime.getAsLong();
+        if (!me.answered()) {
+            return "the local server did not answer either";
         }
-        failures++;
-        lastFailure = other.reason();
-        LOG.warn("Partner {} unreachable ({}/{}): {}", address, failures, config.keepaliveCount(), lastFailure);
+        Duration limit = config.keepaliveTime().plus(timing.margin());
+        if (other.elapsed().compareTo(limit) > 0) {
+            return "the probe took " + other.elapsed().toMillis() + " ms, past its " + config.keepaliveTime().toMillis()
+                    + " ms deadline (keeper stalled while waiting)";
+        }
+        return null;
     }
 
-    private void countWitness(ProbeResult witnessNow, Duration late) {
-        if (witnessNow == null) {
-            return;
-        }
-        if (!witnessNow.outcome().countsAsFailure()) {
-            witnessFailures = 0;
-            lastContactNanos = nanoTime.getAsLong();
-        } else if (late.isZero()) {
-            witnessFailures++;
-            LOG.warn("Witness {} unreachable ({}/{}): {}", witnessAddress(), witnessFailures,
-                    config.keepaliveCount(), witnessNow.reason());
-        }
-    }
-
-    private void notePartnerRole(ServerState state) {
-        if (!state.inRecovery()) {
-            lastPrimaryLsn = state.lsnBytes();
-            if (!partnerSeenAsPrimary) {
-                partnerSeenAsPrimary = true;
-                LOG.info("Partner {} is primary (timeline {}, lsn {})", config.partnerConninfo().address(),
-                        state.timeline(), state.lsn());
+    /** A primary renews the lease at every run; a standby only reads it. */
+    private void observeLease(boolean primary, ServerState me) {
+        LeaseTiming t = leaseTiming();
+        long sent = nanoTime.getAsLong();
+        try {
+            LeaseView view = primary
+                    ? lease.renew(clusterId, config.nodeName(), t.ttl(), syncReleasedWanted(me))
+                    : lease.read(clusterId);
+            leaseView = view;
+            leaseState = classify(view);
+            leaseText = view.describe();
+            if (primary && leaseState == LeaseState.MINE) {
+                permission.extend(sent + t.writeAllowance().toNanos(), "lease renewal, term " + view.term());
+                recordTermOnce(me, view.term());
+            }
+            if (!lastLeaseOk) {
+                LOG.info("{} answers again: lease {}", lease.describe(), leaseText);
+                lastLeaseOk = true;
+            }
+        } catch (LeaseException e) {
+            leaseState = LeaseState.UNREACHABLE;
+            leaseText = e.getMessage();
+            if (lastLeaseOk) {
+                LOG.warn("{}: {}", lease.describe(), e.getMessage());
+                lastLeaseOk = false;
             }
         }
-        if (!state.role().equals(lastPartnerRole)) {
-            LOG.debug("Partner role is now {}", state.role());
-            lastPartnerRole = state.role();
+    }
+
+    private LeaseState classify(LeaseView view) {
+        if (view.heldBy(config.nodeName())) {
+            return LeaseState.MINE;
+        }
+        if (view.holder().isEmpty()) {
+            return view.expired() ? LeaseState.FREE : LeaseState.NOT_YET_FREE;
+        }
+        if (!view.expired()) {
+            return LeaseState.PARTNERS;
+        }
+        return view.syncReleased() ? LeaseState.SYNC_RELEASED : LeaseState.PARTNERS_EXPIRED;
+    }
+
+    /**
+     * The flag that keeps the standby from taking the lease: set while keeper has released synchronous
+     * replication, and kept after restoring it until the standby has received everything written meanwhile.
+     */
+    private boolean syncReleasedWanted(ServerState me) {
+        if (!me.savedSynchronousStandbyNames().isEmpty()) {
+            return true;
+        }
+        if (leaseView == null || !leaseView.syncReleased()) {
+            return false;
+        }
+        if (syncCatchUpLsn < 0) {
+            syncCatchUpLsn = me.lsnBytes();
+        }
+        return true;
+    }
+
+    /** Called from facts(): the standby has caught up after synchronous replication came back. */
+    private void noteSyncCatchUp(ProbeResult other) {
+        if (syncCatchUpLsn >= 0 && other.isStandby() && other.state().lsnBytes() >= syncCatchUpLsn) {
+            LOG.info("Standby {} received everything up to {}: it may take the lease again if this primary fails",
+                    config.partnerConninfo().address(), other.state().lsn());
+            syncCatchUpLsn = -1;
+            if (leaseView != null) {
+                leaseView = new LeaseView(leaseView.holder(), leaseView.term(), leaseView.remaining(), false);
+            }
         }
     }
 
-    /** A partner from another cluster is a configuration error: logged at every run, promotion blocked for good. */
-    private void checkCluster(ServerState me, ProbeResult other) {
-        if (other.answered() && other.state().systemIdentifier() != me.systemIdentifier()) {
-            foreignPartner = other.state().systemIdentifier();
+    private void recordTermOnce(ServerState me, long term) {
+        if (me.term() == term) {
+            return;
         }
-        if (foreignPartner != null) {
-            LOG.error("Partner {} belongs to a different cluster (system_identifier {}, this node {}): fix"
-                            + " partner_conninfo; keeper will never promote this node while it runs",
-                    config.partnerConninfo().address(), foreignPartner, me.systemIdentifier());
+        try {
+            local.recordTerm(term);
+        } catch (ServerActionException e) {
+            LOG.warn("Could not record lease term {} on the local server: {}", term, e.getMessage());
+        }
+    }
+
+    /** A tiny WAL record at every run, so the standby hears from an idle primary (and the failsafe can prove it). */
+    private long[] emitMarker() {
+        long at = nanoTime.getAsLong();
+        try {
+            return new long[] {local.emitWalHeartbeat(), at};
+        } catch (ServerActionException e) {
+            if (!emitWarned) {
+                LOG.warn("Could not write the WAL heartbeat ({}); an idle primary may look dead to the standby's"
+                        + " WAL-arrival check, and the failsafe cannot work", e.getMessage());
+                emitWarned = true;
+            }
+            return null;
+        }
+    }
+
+    /**
+     * The failsafe: when the standby has received a WAL heartbeat this primary wrote (in this run or the previous
+     * one), the standby cannot promote until one detection window after that write (its own WAL-arrival check), so
+     * writes stay allowed until then minus the margin, whether or not the witness answers.
+     */
+    private void failsafe(ServerState me, ProbeResult other, long[] marker) {
+        if (other.isStandby() && other.state().systemIdentifier() == me.systemIdentifier()) {
+            long received = other.state().lsnBytes();
+            long[] proof = marker != null && received >= marker[0] ? marker
+                    : previousMarker != null && received >= previousMarker[0] ? previousMarker : null;
+            if (proof != null) {
+                permission.extend(proof[1] + config.detectionWindow().minus(leaseTiming().margin()).toNanos(),
+                        "failsafe: the standby received this primary's WAL up to " + other.state().lsn());
+            }
+        }
+        noteSyncCatchUp(other);
+    }
+
+    private Facts facts(Observation seen) {
+        ProbeResult me = seen.me();
+        ProbeResult other = seen.other();
+        ServerState s = me.answered() ? me.state() : null;
+        long now = nanoTime.getAsLong();
+        boolean standby = s != null && s.inRecovery();
+        if (s != null && !standby && lease == null) {
+            leaseState = LeaseState.NO_ARBITER;
+        }
+        String election = "";
+        boolean partnerWins = false;
+        if (s != null && !standby && other.isPrimary()) {
+            NodeView mine = view(config.nodeName(), config.myConninfo().address(), s, local.latestFailover());
+            NodeView theirs = view(partnerName(other), config.partnerConninfo().address(), other.state(),
+                    partner.latestFailover());
+            partnerWins = PrimaryElection.winner(mine, theirs).name().equals(theirs.name());
+            election = "timeline " + s.timeline() + " here, " + other.state().timeline() + " on " + theirs.name()
+                    + "; latest failover_log row here " + mine.latestFailoverUnixtime() + ", there "
+                    + theirs.latestFailoverUnixtime();
+        }
+        Long lag = null;
+        if (standby && partnerWatch.lastPrimaryLsn() >= 0 && s.lsnBytes() >= 0) {
+            lag = partnerWatch.lastPrimaryLsn() - s.lsnBytes();
+        }
+        Long heard = walArrival.msSince(now);
+        Long age = s == null ? null : s.walReceiverAgeMs();
+        boolean streaming = standby && age != null && age < config.detectionWindow().toMillis();
+        Facts.Text text = new Facts.Text(config.partnerConninfo().address(), partnerName(other),
+                partnerWatch.lastFailure(), partnerWatch.unreachableMs(), me.describe(),
+                leaseText, permission.describe(), election,
+                lag == null ? "" : s.lsn() + " but the primary was last seen at "
+                        + ServerState.formatLsn(partnerWatch.lastPrimaryLsn()));
+        return new Facts(s != null, standby, s == null ? Fence.NONE : Fence.of(s.fenced()),
+                s == null ? "" : s.fenced(), other.answered(), other.isPrimary(), other.isStandby(),
+                partnerWatch.foreign(), s != null && other.answered() && other.state().timeline() <= s.timeline(),
+                partnerWins, partnerWatch.failures(), config.keepaliveCount(), partnerWatch.seenAsPrimary(),
+                standby ? heard : null, config.detectionWindow().toMillis(), lag, config.maximumLagOnFailover(),
+                streaming, lease == null ? LeaseState.NO_ARBITER : leaseState, permission.allowedNow(),
+                s != null && !s.synchronousStandbyNames().isEmpty(),
+                s != null && !s.savedSynchronousStandbyNames().isEmpty(), s != null && s.streamingStandbys() > 0,
+                s != null && !s.pendingEvent().isEmpty(), "rejoin".equals(config.onSuperseded())
+                        && actions.rejoinAttemptsLeft() > 0, text);
+    }
+
+    String partnerName(ProbeResult other) {
+        return other.answered() && !other.state().nodeName().isEmpty() ? other.state().nodeName()
+                : config.partnerConninfo().address();
+    }
+
+    private static NodeView view(String name, String address, ServerState s, Optional<FailoverLogEntry> latest) {
+        return new NodeView(name, address, true, !s.inRecovery(), s.isFenced(), s.timeline(),
+                latest.map(FailoverLogEntry::unixtime).orElse(null), latest.map(FailoverLogEntry::host).orElse(null),
+                null);
+    }
+
+    /** The watchdog thread: the write permission ran out before a renewal or the failsafe extended it. */
+    private void onPermissionExpired() {
+        String reason = Fence.ISOLATED.prefix() + ": " + permission.describe() + "; neither the witness nor the"
+                + " standby confirmed this primary in time, so the standby may take the lease";
+        actions.stopAtOnce(reason);
+        actLock.lock();
+        try {
+            actions.finishWatchdogDemotion(reason);
+        } finally {
+            actLock.unlock();
         }
     }
 
@@ -234,370 +429,33 @@ public final class Keeper {
                     Durations.format(config.keepaliveTime()), config.keepaliveCount(),
                     Durations.format(config.detectionWindow()));
             localRole = state.role();
-            failoverLogReady = false;
-        }
-    }
-
-    private Decision asStandby(ServerState me, ProbeResult other, ProbeResult witnessNow) {
-        if (other.isStandby() && !"standby".equals(lastPartnerRole)) {
-            LOG.warn("Partner {} is a standby too; there is no primary to watch", config.partnerConninfo().address());
-        }
-        if (failures < config.keepaliveCount()) {
-            return Decision.WATCHING;
-        }
-        if (!partnerSeenAsPrimary && foreignPartner == null) {
-            return refuse("partner " + config.partnerConninfo().address() + " has been unreachable for " + failures
-                    + " probes, but it was never seen alive as primary since keeper started, so this standby cannot"
-                    + " tell a dead primary from a wrong partner_conninfo or a cold start");
-        }
-        Optional<String> refusal = PromotionGuard.refusal(config, me, foreignPartner, lastPrimaryLsn, witnessNow);
-        if (refusal.isPresent()) {
-            return refuse(refusal.get());
-        }
-        if (witness != null) {
-            // With a witness a partition may heal while this run's probes were out; one more look at the
-            // partner costs at most keepalive_time and widens the gap to the isolated primary's own fence.
-            ProbeResult lastLook = partner.probe();
-            if (!lastLook.outcome().countsAsFailure()) {
-                failures = 0;
-                return refuse("partner " + config.partnerConninfo().address() + " answered the last look before"
-                        + " promotion (" + lastLook.describe() + ")");
+            actions.roleChanged();
+            if (state.inRecovery()) {
+                permission.revoke();
             }
         }
-        if (me.replayPaused()) {
-            LOG.warn("WAL replay is paused on this standby; resuming it so the promotion includes all received WAL");
-            try {
-                local.resumeReplay();
-            } catch (ServerActionException e) {
-                return refuse("WAL replay is paused and could not be resumed: " + e.getMessage());
-            }
-        }
-        return promote();
     }
 
-    private Decision refuse(String why) {
-        reason = why;
-        LOG.warn("Not promoting: {}", why);
-        return Decision.PROMOTION_BLOCKED;
-    }
-
-    private Decision promote() {
-        String address = config.partnerConninfo().address();
-        long unreachableMs = Duration.ofNanos(nanoTime.getAsLong() - firstFailureNanos).toMillis();
-        String why = "partner " + address + " unreachable for " + failures + " consecutive probes ("
-                + unreachableMs + " ms, keepalive_time " + Durations.format(config.keepaliveTime())
-                + "): " + lastFailure;
-        reason = why;
-        LOG.info("Promoting {}: {}", config.nodeName(), why);
-        long start = nanoTime.getAsLong();
-        ServerState promoted;
-        try {
-            promoted = local.promote(PROMOTE_WAIT);
-        } catch (ServerActionException e) {
-            reason = "promotion failed: " + e.getMessage();
-            LOG.error("Promotion failed after {} ms: {}; trying again on the next run", millisSince(start),
-                    e.getMessage());
-            return Decision.PROMOTION_FAILED;
-        }
-        long promotedAt = nanoTime.getAsLong();
-        LOG.info("Promotion confirmed in {} ms: server left recovery, timeline {}, lsn {}",
-                millisSince(start), promoted.timeline(), promoted.lsn());
-        try {
-            FailoverLogEntry row = local.recordEvent(config.nodeName(), "promoted", promoted, address, why);
-            LOG.info("failover_log row written in {} ms: unixtime {}, host {}", millisSince(promotedAt),
-                    row.unixtime(), row.host());
-            failoverLogReady = true;
-        } catch (ServerActionException e) {
-            LOG.error("Writing the failover_log row failed ({}); the promotion stands", e.getMessage());
-        }
-        notify("promoted", promoted);
-        localRole = promoted.role();
-        if (!promoted.synchronousStandbyNames().isEmpty()) {
-            // The only standby this new primary could wait for is the old primary, already unreachable for
-            // keepalive_count probes: release synchronous commits now rather than after another window.
-            disableSync(promoted);
-            reason = why;
-        }
-        failures = 0;
-        partnerSeenAsPrimary = false;
-        LOG.info("Now the primary's keeper; total promotion {} ms", millisSince(start));
-        return Decision.PROMOTED;
-    }
-
-    private Decision asPrimary(ServerState me, ProbeResult other, ProbeResult witnessNow) {
-        if (me.isFenced()) {
-            return whileFenced(me, other);
-        }
-        ensureFailoverLog();
-        if (other.isPrimary()) {
-            return twoPrimaries(me, other);
-        }
-        if (isolated()) {
-            return fence(me, ISOLATED + ": neither partner " + config.partnerConninfo().address() + " nor witness "
-                    + witnessAddress() + " answered for " + Math.min(failures, witnessFailures) + " probes ("
-                    + Duration.ofNanos(nanoTime.getAsLong() - lastContactNanos).toMillis()
-                    + " ms); the standby may be promoted", null);
-        }
-        String saved = me.savedSynchronousStandbyNames();
-        if (!saved.isEmpty() && other.answered() && me.streamingStandbys() > 0) {
-            return restoreSync(me, saved);
-        }
-        if (failures >= config.keepaliveCount() && !me.synchronousStandbyNames().isEmpty()) {
-            return disableSync(me);
-        }
-        return Decision.WATCHING;
-    }
-
-    /**
-     * A primary cut off from both partner and witness fences itself one probe before a standby that reaches
-     * the witness could promote (keepalive_count - 1 failed probes), or once that much time has passed
-     * since the last contact, whichever comes first, so there is no moment with two writable servers.
-     */
-    private boolean isolated() {
-        if (witness == null || failures == 0 || witnessFailures == 0) {
-            return false;
-        }
-        int threshold = Math.max(1, config.keepaliveCount() - 1);
-        Duration silent = Duration.ofNanos(nanoTime.getAsLong() - lastContactNanos);
-        return Math.min(failures, witnessFailures) >= threshold
-                || silent.compareTo(config.keepaliveTime().multipliedBy(threshold)) >= 0;
-    }
-
-    /** Both servers are primaries: the same rule everywhere decides which one keeps writing. */
-    private Decision twoPrimaries(ServerState me, ProbeResult other) {
-        NodeView mine = view(config.nodeName(), config.myConninfo().address(), me, local.latestFailover());
-        NodeView theirs = view(partnerName(other.state()), config.partnerConninfo().address(), other.state(),
-                partner.latestFailover());
-        NodeView winner = PrimaryElection.winner(mine, theirs);
-        String numbers = "timeline " + me.timeline() + " here, " + other.state().timeline() + " on "
-                + theirs.name() + "; latest failover_log row here " + mine.latestFailoverUnixtime() + ", there "
-                + theirs.latestFailoverUnixtime();
-        if (winner.name().equals(mine.name())) {
-            reason = "partner " + theirs.name() + " is also a primary; this node is the rightful primary ("
-                    + numbers + "); the partner's keeper fences it";
-            LOG.warn("Partner {} is also a primary: two writable servers. This node wins ({}); expecting the"
-                    + " partner's keeper to fence it", theirs.name(), numbers);
-            return Decision.BOTH_PRIMARY;
-        }
-        return fence(me, SUPERSEDED + " by " + theirs.name() + " (" + numbers + ")", other.state());
-    }
-
-    private Decision fence(ServerState me, String why, ServerState winner) {
-        reason = why;
-        LOG.warn("Fencing this server (read-only, sessions ended): {}", why);
-        long start = nanoTime.getAsLong();
-        try {
-            local.fence(why);
-        } catch (ServerActionException e) {
-            LOG.error("Fencing failed: {}; trying again on the next run", e.getMessage());
-            return Decision.WATCHING;
-        }
-        LOG.info("Fenced in {} ms", millisSince(start));
-        if (winner != null) {
-            recordOnWinner("fenced", winner, config.nodeName() + " fenced: " + why);
-        }
-        notify("fenced", me);
-        if (winner != null && "rejoin".equals(config.onSuperseded())) {
-            return rejoin(me, winner);
-        }
-        return Decision.FENCED;
-    }
-
-    /** A fenced primary stays fenced, unless keeper fenced it for isolation and contact is back. */
-    private Decision whileFenced(ServerState me, ProbeResult other) {
-        reason = "fenced: " + me.fenced();
-        if (me.fenced().startsWith(ISOLATED)) {
-            if (other.isStandby()) {
-                LOG.info("Lifting the fence: partner {} answers as a standby, so this node was not superseded",
-                        config.partnerConninfo().address());
-                try {
-                    local.unfence();
-                } catch (ServerActionException e) {
-                    LOG.error("Lifting the fence failed: {}", e.getMessage());
-                    return Decision.FENCED;
-                }
-                reason = "fence lifted: partner is a standby again";
-                return Decision.UNFENCED;
-            }
-            if (other.isPrimary()) {
-                return twoPrimariesWhileFenced(me, other);
-            }
-            return Decision.FENCED;
-        }
-        if (me.fenced().startsWith(SUPERSEDED) && other.isPrimary() && "rejoin".equals(config.onSuperseded())) {
-            return rejoin(me, other.state());
-        }
-        LOG.debug("This server stays fenced until an administrator acts: {}", me.fenced());
-        return Decision.FENCED;
-    }
-
-    private Decision twoPrimariesWhileFenced(ServerState me, ProbeResult other) {
-        NodeView mine = view(config.nodeName(), config.myConninfo().address(), me, local.latestFailover());
-        NodeView theirs = view(partnerName(other.state()), config.partnerConninfo().address(), other.state(),
-                partner.latestFailover());
-        if (PrimaryElection.winner(mine, theirs).name().equals(mine.name())) {
-            LOG.info("Lifting the fence: partner {} is a primary too but this node is the rightful primary",
-                    theirs.name());
-            try {
-                local.unfence();
-                return Decision.UNFENCED;
-            } catch (ServerActionException e) {
-                LOG.error("Lifting the fence failed: {}", e.getMessage());
-                return Decision.FENCED;
-            }
-        }
-        return fence(me, SUPERSEDED + " by " + theirs.name() + " (timeline " + me.timeline() + " here, "
-                + other.state().timeline() + " there), found while fenced for isolation", other.state());
-    }
-
-    private Decision rejoin(ServerState me, ServerState winner) {
-        if (rejoiner == null || rejoinAttemptsLeft <= 0) {
-            return Decision.FENCED;
-        }
-        if (winner.timeline() <= me.timeline()) {
-            reason = "fenced: rejoin needs the winner on a higher timeline (winner " + winner.timeline() + ", here "
-                    + me.timeline() + "); an administrator must decide";
-            LOG.warn("Not rejoining: {}", reason);
-            rejoinAttemptsLeft = 0;
-            return Decision.FENCED;
-        }
-        rejoinAttemptsLeft--;
-        String winnerAddress = config.partnerConninfo().address();
-        LOG.info("on_superseded = rejoin: rewinding this server from {} and restarting it as its standby",
-                winnerAddress);
-        long start = nanoTime.getAsLong();
-        String failure = rejoiner.rejoin(winnerAddress);
-        if (failure != null) {
-            reason = "rejoin failed: " + failure;
-            LOG.error("Rejoin failed after {} ms: {}; the server stays fenced ({} attempt(s) left)",
-                    millisSince(start), failure, rejoinAttemptsLeft);
-            return Decision.FENCED;
-        }
-        reason = "rejoined as a standby of " + winnerAddress;
-        LOG.info("Rejoined as a standby of {} in {} ms", winnerAddress, millisSince(start));
-        recordOnWinner("rejoined", winner, config.nodeName() + " rewound and restarted as a standby");
-        notify("rejoined", me);
-        failures = 0;
-        partnerSeenAsPrimary = true;
-        lastPrimaryLsn = winner.lsnBytes();
-        localRole = "standby";
-        namePublished = false; // pg_rewind copied the winner's postgresql.auto.conf, with its keeper.node_name
-        rejoinAttemptsLeft = 3;
-        return Decision.REJOINED;
-    }
-
-    private void recordOnWinner(String event, ServerState winner, String why) {
-        try {
-            partner.recordEvent(partnerName(winner), event, winner, config.nodeName(), why);
-        } catch (ServerActionException e) {
-            LOG.warn("Could not write the {} row to the winner's failover_log: {}", event, e.getMessage());
-        }
-    }
-
-    private String partnerName(ServerState state) {
-        return state.nodeName().isEmpty() ? config.partnerConninfo().address() : state.nodeName();
-    }
-
-    private static NodeView view(String name, String address, ServerState s, Optional<FailoverLogEntry> latest) {
-        return new NodeView(name, address, true, !s.inRecovery(), s.isFenced(), s.timeline(),
-                latest.map(FailoverLogEntry::unixtime).orElse(null), latest.map(FailoverLogEntry::host).orElse(null),
-                null);
-    }
-
-    private void ensureFailoverLog() {
-        if (failoverLogReady) {
-            return;
-        }
-        try {
-            if (local.ensureFailoverLog()) {
-                LOG.info("Created table {} on this primary", config.failoverLogTable());
-            }
-            failoverLogReady = true;
-        } catch (ServerActionException e) {
-            LOG.warn("Could not make sure table {} exists: {}; trying again on the next run",
-                    config.failoverLogTable(), e.getMessage());
-        }
-    }
-
-    private Decision disableSync(ServerState me) {
-        String current = me.synchronousStandbyNames();
-        reason = "standby unreachable for " + failures + " probes: synchronous_standby_names cleared (was '"
-                + current + "')";
-        LOG.warn("Standby {} unreachable for {} probes ({}): clearing synchronous_standby_names (was '{}') so"
-                        + " commits stop waiting; it is restored when a standby streams again",
-                config.partnerConninfo().address(), failures, lastFailure, current);
-        long start = nanoTime.getAsLong();
-        try {
-            local.disableSynchronousStandbys(current);
-        } catch (ServerActionException e) {
-            LOG.error("Clearing synchronous_standby_names failed: {}", e.getMessage());
-            return Decision.WATCHING;
-        }
-        LOG.info("synchronous_standby_names cleared and configuration reloaded in {} ms", millisSince(start));
-        notify("sync_disabled", me);
-        return Decision.SYNC_DISABLED;
-    }
-
-    private Decision restoreSync(ServerState me, String saved) {
-        try {
-            if (!me.synchronousStandbyNames().isEmpty()) {
-                LOG.warn("synchronous_standby_names was changed to '{}' since keeper cleared it; keeping that and"
-                        + " forgetting the saved '{}'", me.synchronousStandbyNames(), saved);
-                local.forgetSavedSynchronousStandbys();
-                return Decision.WATCHING;
-            }
-            LOG.info("A standby is streaming again: restoring synchronous_standby_names = '{}'", saved);
-            local.restoreSynchronousStandbys(saved);
-        } catch (ServerActionException e) {
-            LOG.error("Restoring synchronous_standby_names failed: {}", e.getMessage());
-            return Decision.WATCHING;
-        }
-        reason = "standby streams again: synchronous_standby_names restored to '" + saved + "'";
-        notify("sync_restored", me);
-        return Decision.SYNC_RESTORED;
-    }
-
-    private void notify(String event, ServerState state) {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("KEEPER_EVENT", event);
-        env.put("KEEPER_NODE_NAME", config.nodeName());
-        env.put("KEEPER_PARTNER", config.partnerConninfo().address());
-        env.put("KEEPER_TIMELINE", String.valueOf(state.timeline()));
-        env.put("KEEPER_LSN", state.lsn());
-        events.onEvent(event, env);
-    }
-
-    private String witnessAddress() {
-        return config.witnessConninfo().map(c -> c.address()).orElse("");
-    }
-
-    private void updateStatus(ProbeResult me, ProbeResult other, ProbeResult witnessNow, Decision decision) {
-        ServerState s = me.answered() ? me.state() : null;
+    private void updateStatus(Observation seen, Facts f, RoleRules.Verdict verdict, Decision decision) {
+        ServerState s = seen.me().answered() ? seen.me().state() : null;
         String role = s == null ? "unknown" : s.role();
-        boolean streaming = s != null && s.inRecovery() && s.walReceiverAgeMs() != null
-                && s.walReceiverAgeMs() < config.detectionWindow().toMillis();
-        String partnerState = other.answered() ? other.state().role() : other.describe();
-        String witnessState = witnessNow == null ? ""
-                : witnessNow.outcome().countsAsFailure() ? "unreachable: " + witnessNow.reason() : "reachable";
-        boolean superseded = s != null && s.fenced().startsWith(SUPERSEDED)
-                || decision == Decision.FENCED && reason.startsWith(SUPERSEDED);
-        String fenced = s == null ? "" : decision == Decision.FENCED && s.fenced().isEmpty() ? reason
-                : decision == Decision.UNFENCED || decision == Decision.REJOINED ? "" : s.fenced();
-        status = new KeeperStatus(config.nodeName(), decision == Decision.PROMOTED ? "primary"
-                : decision == Decision.REJOINED ? "standby" : role, s != null, fenced, superseded, streaming,
-                s == null ? -1 : s.timeline(), s == null ? "" : s.lsn(), config.partnerConninfo().address(),
-                partnerState, witnessState, failures, config.keepaliveCount(), decision.name(),
-                reason.isEmpty() ? defaultReason(decision) : reason, Instant.now());
-    }
-
-    private String defaultReason(Decision decision) {
-        if (decision == Decision.WATCHING && failures > 0) {
-            return "partner unreachable " + failures + "/" + config.keepaliveCount() + ": " + lastFailure;
+        if (decision == Decision.PROMOTED || decision == Decision.UNFENCED && f.standby()) {
+            role = "primary";
+        } else if (decision == Decision.FENCED && f.localAnswered() && !f.standby() && actions.demotedForReal()) {
+            role = "standby";
         }
-        return decision == Decision.WATCHING ? "pair healthy" : decision.name().toLowerCase();
-    }
-
-    private long millisSince(long startNanos) {
-        return Duration.ofNanos(nanoTime.getAsLong() - startNanos).toMillis();
+        String partnerState = seen.other().answered() ? seen.other().state().role() : seen.other().describe();
+        String reason = actions.reasonOverride() != null ? actions.reasonOverride() : verdict.reason();
+        boolean superseded = f.fence() == Fence.SUPERSEDED || verdict.action() == Action.DEMOTE_SUPERSEDED;
+        String fenced = decision == Decision.UNFENCED || decision == Decision.REJOINED ? ""
+                : verdict.action() == Action.DEMOTE_SUPERSEDED || verdict.action() == Action.DEMOTE_ISOLATED
+                ? (decision == Decision.FENCED ? reason : f.fenceReason()) : f.fenceReason();
+        boolean leaseValid = lease == null || "standby".equals(role) || permission.allowedNow();
+        status = new KeeperStatus(config.nodeName(), role, s != null, fenced, superseded, f.streamingFromPartner(),
+                s == null ? -1 : s.timeline(), s == null ? "" : s.lsn(), config.partnerConninfo().address(),
+                partnerState, lease == null ? "" : f.lease() == LeaseState.UNREACHABLE ? "unreachable: " + leaseText
+                : "reachable", f.failures(), config.keepaliveCount(), decision.name(), reason,
+                lease == null ? "" : leaseText, leaseView == null ? 0 : leaseView.term(), leaseValid,
+                verdict.rule().name(), Instant.now());
     }
 }

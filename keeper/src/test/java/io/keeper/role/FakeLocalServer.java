@@ -28,6 +28,10 @@ final class FakeLocalServer implements LocalServer {
     boolean replayPaused;
     int fences;
     int resumes;
+    String pendingEvent = "";
+    long term;
+    long walLsn = 0x3000060;
+    boolean failRecord;
 
     static FakeLocalServer standby() {
         FakeLocalServer s = new FakeLocalServer();
@@ -40,8 +44,13 @@ final class FakeLocalServer implements LocalServer {
     }
 
     private ServerState state() {
-        return new ServerState(inRecovery, timeline, receivedLsn, 7L, syncNames, savedSyncNames, streaming, nodeName,
-                fenced, walReceiverAgeMs, replayPaused, inRecovery ? receivedLsn : null);
+        return new ServerState(inRecovery, timeline, inRecovery ? receivedLsn : lsn(walLsn), 7L, syncNames,
+                savedSyncNames, streaming, nodeName, fenced, walReceiverAgeMs, replayPaused,
+                inRecovery ? receivedLsn : null, term, pendingEvent);
+    }
+
+    static String lsn(long bytes) {
+        return ServerState.formatLsn(bytes);
     }
 
     @Override
@@ -71,11 +80,41 @@ final class FakeLocalServer implements LocalServer {
 
     @Override
     public FailoverLogEntry recordEvent(String host, String event, ServerState state, String previousPrimary,
-                                        String reason) {
+                                        String reason, Long term) throws ServerActionException {
+        if (failRecord) {
+            throw new ServerActionException("failover_log is not writable", "25006", null);
+        }
         FailoverLogEntry e = new FailoverLogEntry(1_700_000_000L + rows.size(), host, event, state.timeline(),
-                state.lsn(), previousPrimary, reason);
+                state.lsn(), previousPrimary, reason, term);
         rows.add(e);
         return e;
+    }
+
+    @Override
+    public long emitWalHeartbeat() throws ServerActionException {
+        if (inRecovery) {
+            throw new ServerActionException("cannot execute pg_logical_emit_message() during recovery", "25006", null);
+        }
+        walLsn += 0x40;
+        return walLsn;
+    }
+
+    @Override
+    public void announce(String event, long newTerm) {
+        pendingEvent = event;
+        if (newTerm > 0) {
+            term = newTerm;
+        }
+    }
+
+    @Override
+    public void clearPendingEvent() {
+        pendingEvent = "";
+    }
+
+    @Override
+    public void recordTerm(long newTerm) {
+        term = newTerm;
     }
 
     @Override

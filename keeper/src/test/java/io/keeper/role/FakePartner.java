@@ -11,6 +11,8 @@ import java.util.Optional;
 final class FakePartner implements PartnerServer {
 
     ProbeResult next;
+    /** When set, computes each probe's result (e.g. a standby that received the primary's latest WAL). */
+    java.util.function.Supplier<ProbeResult> dynamic;
     /** Results handed out before next, one per probe (e.g. the last look before a promotion). */
     final java.util.ArrayDeque<ProbeResult> queued = new java.util.ArrayDeque<>();
     final List<FailoverLogEntry> rows = new ArrayList<>();
@@ -22,7 +24,7 @@ final class FakePartner implements PartnerServer {
     @Override
     public ProbeResult probe() {
         ProbeResult q = queued.poll();
-        return q != null ? q : next;
+        return q != null ? q : dynamic != null ? dynamic.get() : next;
     }
 
     @Override

@@ -42,7 +42,7 @@ class KeeperTest {
     }
 
     /** A keeper on server with these settings ("key", "value", ...), my_conninfo added. */
-    private void startWith(FakeLocalServer server, io.keeper.heartbeat.ServerProbe witness, Rejoiner rejoiner,
+    private void startWith(FakeLocalServer server, FakeLease witness, Rejoiner rejoiner,
                            String... keyValues) throws Exception {
         local = server;
         List<ConfigFile.Entry> entries = new ArrayList<>();
@@ -51,7 +51,7 @@ class KeeperTest {
             entries.add(new ConfigFile.Entry(keyValues[i], keyValues[i + 1], i + 2));
         }
         keeper = new Keeper(KeeperConfig.fromEntries(Path.of("test.conf"), entries), local, partner, witness,
-                rejoiner, (event, env) -> events.add(env), clock::get);
+                rejoiner, null, (event, env) -> events.add(env), clock::get, false);
     }
 
     /** One scheduled run: time moves by one interval, and the run itself takes a few milliseconds. */
@@ -143,16 +143,18 @@ class KeeperTest {
     }
 
     @Test
-    void doesNotActWhileTheLocalServerIsUnavailable() throws Exception {
+    void doesNotActNorCountPartnerFailuresWhileTheLocalServerIsUnavailable() throws Exception {
         start(FakeLocalServer.standby(), 2);
         tick(PARTNER_PRIMARY);
         local.reachable = false;
         assertEquals(Decision.LOCAL_UNAVAILABLE, tick(PARTNER_DEAD));
         assertEquals(Decision.LOCAL_UNAVAILABLE, tick(PARTNER_DEAD));
         assertEquals(Decision.LOCAL_UNAVAILABLE, tick(PARTNER_DEAD));
-        assertEquals(0, local.promotions);
+        assertEquals(0, keeper.consecutiveFailures(), "a run that could not see its own server counts nothing");
         local.reachable = true;
+        assertEquals(Decision.WATCHING, tick(PARTNER_DEAD));
         assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD));
+        assertEquals(1, local.promotions);
     }
 
     @Test
@@ -293,14 +295,29 @@ class KeeperTest {
     }
 
     @Test
-    void doesNotPromoteWhileTheWalReceiverStillHearsFromThePrimary() throws Exception {
+    void doesNotPromoteUntilAWholeWindowPassedWithoutWalFromThePrimary() throws Exception {
         start(FakeLocalServer.standby(), 2);
         tick(PARTNER_PRIMARY);
         local.walReceiverAgeMs = 400L;
         tick(PARTNER_DEAD);
         assertEquals(Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD));
-        assertTrue(keeper.status().lastReason().contains("WAL receiver got data from the primary 400 ms ago"));
-        local.walReceiverAgeMs = null;
+        assertTrue(keeper.status().lastReason().contains("WAL receiver got data from the primary 400 ms ago"),
+                keeper.status().lastReason());
+        local.walReceiverAgeMs = null; // the receiver gave up: WAL last arrived 400 ms before the previous run
+        assertEquals(Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD));
+        assertTrue(keeper.status().lastReason().contains("1400 ms ago"), keeper.status().lastReason());
+        assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD));
+    }
+
+    @Test
+    void walThatArrivedAfterTheReceiverLastReportedIsDatedWhenKeeperSawIt() throws Exception {
+        start(FakeLocalServer.standby(), 2);
+        tick(PARTNER_PRIMARY);
+        tick(PARTNER_DEAD);
+        local.receivedLsn = "0/3000100"; // more WAL arrived, and the receiver is already gone
+        assertEquals(Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD));
+        assertTrue(keeper.status().lastReason().contains("0 ms ago"), keeper.status().lastReason());
+        tick(PARTNER_DEAD);
         assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD));
     }
 
@@ -312,7 +329,8 @@ class KeeperTest {
         assertEquals(Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD));
         String why = keeper.status().lastReason();
         assertTrue(why.contains("lag 33554432 bytes exceeds maximum_lag_on_failover 16MB"), why);
-        local.receivedLsn = "0/4F00000";
+        local.receivedLsn = "0/4F00000"; // the rest arrives: that is WAL from the primary, so one more window
+        assertEquals(Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD));
         assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD));
     }
 
@@ -323,54 +341,6 @@ class KeeperTest {
         local.replayPaused = true;
         assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD));
         assertEquals(1, local.resumes);
-    }
-
-    @Test
-    void withAWitnessTheStandbyPromotesOnlyIfItReachesTheWitness() throws Exception {
-        final ProbeResult[] witnessNow = {PARTNER_PRIMARY};
-        startWith(FakeLocalServer.standby(), () -> witnessNow[0], null,
-                "node_name", "node2",
-                "partner_conninfo", "host=node1 port=5432",
-                "witness_conninfo", "host=witness port=5432",
-                "keepalive_count", "1");
-        tick(PARTNER_PRIMARY);
-        witnessNow[0] = PARTNER_DEAD;
-        assertEquals(Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD));
-        assertTrue(keeper.status().lastReason().contains("witness witness:5432 is unreachable"));
-        witnessNow[0] = PARTNER_STANDBY;
-        assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD));
-    }
-
-    @Test
-    void anIsolatedPrimaryFencesItselfOneProbeBeforeTheStandbyCouldPromoteAndLiftsTheFenceLater()
-            throws Exception {
-        final ProbeResult[] witnessNow = {PARTNER_STANDBY};
-        startWith(FakeLocalServer.primary(), () -> witnessNow[0], null,
-                "node_name", "node1",
-                "partner_conninfo", "host=node2 port=5432",
-                "witness_conninfo", "host=witness port=5432",
-                "keepalive_count", "3");
-        tick(PARTNER_STANDBY);
-        witnessNow[0] = PARTNER_DEAD;
-        assertEquals(Decision.WATCHING, tick(PARTNER_DEAD));
-        assertEquals(Decision.FENCED, tick(PARTNER_DEAD));
-        assertTrue(local.fenced.startsWith("isolated"), local.fenced);
-        assertEquals(Decision.FENCED, tick(PARTNER_DEAD));
-        witnessNow[0] = PARTNER_STANDBY;
-        assertEquals(Decision.UNFENCED, tick(PARTNER_STANDBY));
-        assertEquals("", local.fenced);
-    }
-
-    @Test
-    void aPrimaryThatOnlyLostTheWitnessKeepsWriting() throws Exception {
-        startWith(FakeLocalServer.primary(), () -> PARTNER_DEAD, null,
-                "partner_conninfo", "host=node2 port=5432",
-                "witness_conninfo", "host=witness port=5432",
-                "keepalive_count", "1");
-        for (int i = 0; i < 3; i++) {
-            assertEquals(Decision.WATCHING, tick(PARTNER_STANDBY));
-        }
-        assertEquals(0, local.fences);
     }
 
     @Test
@@ -387,6 +357,7 @@ class KeeperTest {
                 "partner_conninfo", "host=node2 port=5432",
                 "on_superseded", "rejoin",
                 "keepalive_count", "2");
+        assertEquals(Decision.FENCED, tick(partnerPrimaryOn(2, "node2")));
         assertEquals(Decision.REJOINED, tick(partnerPrimaryOn(2, "node2")));
         assertEquals(List.of("node2:5432"), rejoinedFrom);
         assertEquals(List.of("fenced", "rejoined"), partner.rows.stream().map(r -> r.event()).toList());
@@ -409,20 +380,8 @@ class KeeperTest {
         partner.rows.add(new io.keeper.failoverlog.FailoverLogEntry(1_900_000_000L, "node1", "promoted", 2, "0/1",
                 "x", "r"));
         assertEquals(Decision.FENCED, tick(partnerPrimaryOn(2, "node1")));
+        assertEquals(Decision.FENCED, tick(partnerPrimaryOn(2, "node1")));
         assertTrue(keeper.status().lastReason().contains("higher timeline"), keeper.status().lastReason());
-    }
-
-    @Test
-    void withAWitnessAPartnerThatAnswersTheLastLookBeforePromotionIsNotPromotedOver() throws Exception {
-        startWith(FakeLocalServer.standby(), () -> PARTNER_STANDBY, null, "node_name", "node2",
-                "partner_conninfo", "host=node1 port=5432", "witness_conninfo", "host=witness port=5432",
-                "keepalive_count", "1");
-        tick(PARTNER_PRIMARY);
-        partner.queued.add(PARTNER_DEAD);
-        partner.queued.add(PARTNER_PRIMARY);
-        assertEquals(Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD));
-        assertTrue(keeper.status().lastReason().contains("answered the last look"), keeper.status().lastReason());
-        assertEquals(0, local.promotions);
     }
 
     @Test

@@ -1,0 +1,36 @@
+package io.keeper.lease;
+
+import java.time.Duration;
+
+/**
+ * The arbiter's lease: at most one node of a pair holds it at a time, and only its holder may take writes.
+ * Every change is a compare-and-set evaluated on the arbiter with the arbiter's own clock, so the two nodes'
+ * wall clocks never matter. Implementations: {@link WitnessLease} (a table on a PostgreSQL witness); an etcd
+ * lease can be added beside it without touching the role rules.
+ */
+public interface Lease {
+
+    /**
+     * Extends the lease by {@code ttl} when {@code node} holds it (whatever its expiry: nobody took it meanwhile),
+     * or creates it for {@code node} at term 1 when the cluster has no lease yet. Also records whether the holder
+     * released synchronous replication, which keeps the standby from taking the lease.
+     *
+     * @return the lease after the call: held by {@code node} when the renewal worked, else by whoever holds it
+     */
+    LeaseView renew(long cluster, String node, Duration ttl, boolean syncReleased) throws LeaseException;
+
+    /**
+     * Takes the lease for {@code node} when it has expired by the arbiter's clock and its holder did not release
+     * synchronous replication; the term goes up by one. A cluster without a lease gets one held by nobody that
+     * expires after {@code ttl}, so a replaced arbiter cannot hand the lease out at once.
+     *
+     * @return the lease after the call: held by {@code node} when it was taken
+     */
+    LeaseView acquire(long cluster, String node, Duration ttl) throws LeaseException;
+
+    /** The lease as it is now (holder and term), without changing it; {@link LeaseView#NONE} when there is none. */
+    LeaseView read(long cluster) throws LeaseException;
+
+    /** Where the lease lives, for logs (never with a password): "witness host:port". */
+    String describe();
+}

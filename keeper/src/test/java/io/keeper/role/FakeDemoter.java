@@ -1,0 +1,29 @@
+package io.keeper.role;
+
+/** Demotes a FakeLocalServer the way io.keeper.rejoin.Demotion demotes a real one: a standby marked with the reason. */
+final class FakeDemoter implements Demoter {
+
+    private final FakeLocalServer server;
+    int stops;
+    int demotions;
+
+    FakeDemoter(FakeLocalServer server) {
+        this.server = server;
+    }
+
+    @Override
+    public String stopNow() {
+        stops++;
+        server.reachable = false;
+        return null;
+    }
+
+    @Override
+    public String demote(String reason) {
+        demotions++;
+        server.reachable = true;
+        server.inRecovery = true;
+        server.fenced = reason;
+        return null;
+    }
+}
