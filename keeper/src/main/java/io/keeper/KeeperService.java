@@ -252,7 +252,8 @@ public final class KeeperService implements AutoCloseable {
         return new KeeperConfig(fresh.nodeName(), running.myConninfo(), running.partnerConninfo(),
                 fresh.keepaliveTime(), fresh.keepaliveCount(), fresh.afterCommand(), fresh.afterCommandTimeout(),
                 running.failoverLogTable(), running.witnessConninfo(), fresh.maximumLagOnFailover(),
-                fresh.onSuperseded(), running.httpListen(), fresh.pgBindir(), running.source(), fresh.origins());
+                fresh.onSuperseded(), running.httpListen(), fresh.pgBindir(), fresh.dataDirectory(), running.source(),
+                fresh.origins());
     }
 
     public void awaitStop() throws InterruptedException {

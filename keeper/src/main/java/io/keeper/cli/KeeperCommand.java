@@ -4,11 +4,11 @@ import io.keeper.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** keeper's command line: run, check-config, install, log, primary. */
+/** keeper's command line: run, check-config, install, log, primary, guard, rules. */
 @Command(name = "keeper", mixinStandardHelpOptions = true, versionProvider = KeeperCommand.Version.class,
         description = "Automatic failover for a pair of PostgreSQL servers (primary + streaming standby).",
         subcommands = {RunCommand.class, CheckConfigCommand.class, InstallCommand.class, LogCommand.class,
-                PrimaryCommand.class,
+                PrimaryCommand.class, GuardCommand.class, RulesCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:runtime failure", "2:bad usage or configuration"})
@@ -42,7 +42,7 @@ public final class KeeperCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: run, check-config, install, log or primary");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: run, check-config, install, log, primary, guard or rules");
     }
 
     /** The version from the jar's manifest. */

@@ -20,8 +20,8 @@ import java.util.Optional;
 public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partnerConninfo, Duration keepaliveTime,
                            int keepaliveCount, String afterCommand, Duration afterCommandTimeout,
                            String failoverLogTable, Optional<Conninfo> witnessConninfo, long maximumLagOnFailover,
-                           String onSuperseded, String httpListen, String pgBindir, Path source,
-                           Map<Setting, String> origins) {
+                           String onSuperseded, String httpListen, String pgBindir, String dataDirectory,
+                           Path source, Map<Setting, String> origins) {
 
     /** Prefixes accepted before a key so a block pasted from a pg_keeper setup works. */
     private static final List<String> PREFIXES = List.of("pg_keeper.", "keeper.");
@@ -82,7 +82,7 @@ public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partne
                 (Optional<Conninfo>) values.get(Setting.WITNESS_CONNINFO),
                 (Long) values.get(Setting.MAXIMUM_LAG_ON_FAILOVER), (String) values.get(Setting.ON_SUPERSEDED),
                 (String) values.get(Setting.HTTP_LISTEN), (String) values.get(Setting.PG_BINDIR),
-                file, Map.copyOf(origins));
+                (String) values.get(Setting.DATA_DIRECTORY), file, Map.copyOf(origins));
     }
 
     private static String stripPrefix(String key) {
@@ -124,6 +124,7 @@ public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partne
             case ON_SUPERSEDED: return onSuperseded;
             case HTTP_LISTEN: return httpListen;
             case PG_BINDIR: return pgBindir;
+            case DATA_DIRECTORY: return dataDirectory;
             default: throw new IllegalStateException(s.name());
         }
     }

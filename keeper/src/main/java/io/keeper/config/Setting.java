@@ -27,8 +27,9 @@ public enum Setting {
     FAILOVER_LOG_TABLE("failover_log_table", ValueType.TABLE_NAME, "failover_log", "",
             "Table recording promotions, in the database of my_conninfo; may be schema-qualified.", false),
     WITNESS_CONNINFO("witness_conninfo", ValueType.OPTIONAL_CONNINFO, "", "",
-            "Optional third vote: a PostgreSQL server both nodes can reach. The standby promotes only if it"
-                    + " reaches the witness; a primary that reaches neither partner nor witness fences itself.",
+            "Optional arbiter: a PostgreSQL server both nodes can reach, holding the lease that decides which node"
+                    + " may take writes. The standby promotes only after taking the lease; a primary that can renew"
+                    + " neither the lease nor prove its standby streams demotes itself before the lease runs out.",
             false),
     MAXIMUM_LAG_ON_FAILOVER("maximum_lag_on_failover", ValueType.BYTES, "16MB", "-1",
             "The standby does not promote when it has received this much less WAL than the primary was last"
@@ -39,8 +40,11 @@ public enum Setting {
     HTTP_LISTEN("http_listen", ValueType.LISTEN_ADDRESS, "", "",
             "host:port for the HTTP checks /primary, /replica, /health and /status; empty = off.", false),
     PG_BINDIR("pg_bindir", ValueType.STRING, "", "",
-            "Directory of pg_ctl and pg_rewind, for on_superseded = rejoin; empty ="
-                    + " /usr/lib/postgresql/<major version>/bin.", true);
+            "Directory of pg_ctl, pg_rewind and pg_controldata; empty = /usr/lib/postgresql/<major version>/bin.",
+            true),
+    DATA_DIRECTORY("data_directory", ValueType.STRING, "", "",
+            "The server's data directory, for keeper guard (which runs before the server starts); empty = the"
+                    + " PGDATA environment variable.", true);
 
     private final String key;
     private final ValueType type;

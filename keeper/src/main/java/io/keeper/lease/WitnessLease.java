@@ -20,7 +20,7 @@ public final class WitnessLease implements Lease {
     /** The table keeper creates on the witness; sql/keeper_lease.sql holds the same definition. */
     public static final String TABLE = "keeper_lease";
 
-    static final String DDL = "CREATE TABLE IF NOT EXISTS " + TABLE + " (\n"
+    public static final String DDL = "CREATE TABLE IF NOT EXISTS " + TABLE + " (\n"
             + "    cluster_id    bigint      PRIMARY KEY,   -- the pair's system_identifier\n"
             + "    holder        text        NOT NULL,      -- node_name of the holder, '' for nobody\n"
             + "    term          bigint      NOT NULL,      -- +1 each time the lease changes hands\n"

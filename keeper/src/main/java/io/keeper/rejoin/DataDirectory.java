@@ -187,6 +187,45 @@ final class DataDirectory {
         return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
     }
 
+    /** The value the last uncommented line of postgresql.auto.conf gives this parameter, if any. */
+    java.util.Optional<String> parameterValue(String name) throws IOException {
+        String wanted = name.toLowerCase(Locale.ROOT);
+        String value = null;
+        for (String line : autoConfLines()) {
+            if (wanted.equals(parameterName(line))) {
+                value = valueOf(line.strip().substring(wanted.length()));
+            }
+        }
+        return java.util.Optional.ofNullable(value);
+    }
+
+    /** The value part of "name = 'va''lue'" (what follows the name): unquoted, '' and \\ undone. */
+    static String valueOf(String rest) {
+        String s = rest.strip();
+        if (s.startsWith("=")) {
+            s = s.substring(1).strip();
+        }
+        if (!s.startsWith("'")) {
+            int end = s.indexOf(' ');
+            return end < 0 ? s : s.substring(0, end);
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 1; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 1 < s.length()) {
+                out.append(s.charAt(++i));
+            } else if (c == '\'' && i + 1 < s.length() && s.charAt(i + 1) == '\'') {
+                out.append('\'');
+                i++;
+            } else if (c == '\'') {
+                break;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
     private List<String> autoConfLines() throws IOException {
         return Files.exists(autoConf()) ? Files.readAllLines(autoConf(), StandardCharsets.UTF_8) : List.of();
     }

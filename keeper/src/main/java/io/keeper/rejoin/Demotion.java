@@ -80,7 +80,7 @@ public final class Demotion {
         LOG.info("Demotion: server stopped (immediate) in {} ms; setting it up as a standby of {}", stopTook.toMillis(),
                 Secrets.mask(partnerConninfo));
         try {
-            configureStandby(partnerConninfo, password, reason);
+            configureStandby(data, partnerConninfo, password, reason);
         } catch (IOException e) {
             return new Result(true, false, "writing the standby configuration in " + layout.dataDirectory()
                     + " failed: " + e, stopTook, since(start));
@@ -124,7 +124,8 @@ public final class Demotion {
     }
 
     /** standby.signal, primary_conninfo to the partner, the marker; the read-only fence is not needed any more. */
-    private void configureStandby(String partnerConninfo, String password, String reason) throws IOException {
+    static void configureStandby(DataDirectory data, String partnerConninfo, String password, String reason)
+            throws IOException {
         if (!data.hasStandbySignal()) {
             data.writeStandbySignal();
         }

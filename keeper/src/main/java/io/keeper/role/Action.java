@@ -15,6 +15,8 @@ public enum Action {
     /** pg_rewind from the partner and restart as its standby. */
     REJOIN(Decision.REJOINED),
     DEMOTE_SUPERSEDED(Decision.FENCED),
+    /** A server demoted for isolation (or at boot) learns the partner won: keeper.fenced says superseded now. */
+    MARK_SUPERSEDED(Decision.FENCED),
     DEMOTE_ISOLATED(Decision.FENCED),
     /** Lift a read-only fence keeper set where it could not restart the server. */
     LIFT_FENCE(Decision.UNFENCED),

@@ -170,6 +170,19 @@ public final class JdbcLocalServer extends JdbcServer implements LocalServer {
     }
 
     @Override
+    public void markFenced(String reason) throws ServerActionException {
+        run("recording why this server is fenced", ACTION_LIMIT, c -> {
+            try (Statement st = c.createStatement()) {
+                declare(st, FENCED_SETTING);
+                st.execute("ALTER SYSTEM SET " + FENCED_SETTING + " = " + literal(reason));
+                st.execute("RESET " + FENCED_SETTING);
+                st.execute("SELECT pg_reload_conf()");
+            }
+            return null;
+        });
+    }
+
+    @Override
     public void unfence() throws ServerActionException {
         run("lifting the fence", ACTION_LIMIT, c -> {
             try (Statement st = c.createStatement()) {

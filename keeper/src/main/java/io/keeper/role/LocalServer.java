@@ -60,6 +60,9 @@ public interface LocalServer {
      */
     void fence(String reason) throws ServerActionException;
 
+    /** Rewrites keeper.fenced (on a demoted standby: the reason it stays one), without touching sessions. */
+    void markFenced(String reason) throws ServerActionException;
+
     /** Removes keeper.fenced and default_transaction_read_only (a lifted fence, a demoted server that follows). */
     void unfence() throws ServerActionException;
 

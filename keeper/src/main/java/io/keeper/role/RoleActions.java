@@ -119,6 +119,8 @@ final class RoleActions {
                 return demote(me, reason, seen.other().isPrimary() ? seen.other().state() : null);
             case DEMOTE_ISOLATED:
                 return demote(me, reason, null);
+            case MARK_SUPERSEDED:
+                return markSuperseded(me, seen.other().state(), reason);
             case LIFT_FENCE:
                 return liftFence(me, reason);
             case TAKE_LEASE:
@@ -380,6 +382,19 @@ final class RoleActions {
             recordOnWinner("fenced", winner, name() + " " + (demotedForReal ? "demoted" : "fenced") + ": " + why);
         }
         notify("fenced", me);
+        return Decision.FENCED;
+    }
+
+    private Decision markSuperseded(ServerState me, ServerState winner, String why) {
+        LOG.warn("This demoted server stays a standby: {}", why);
+        try {
+            local.markFenced(why);
+        } catch (ServerActionException e) {
+            reasonOverride = "recording the new reason failed: " + e.getMessage();
+            LOG.error("{}", reasonOverride);
+            return Decision.FENCED;
+        }
+        recordOnWinner("fenced", winner, name() + " demoted: " + why);
         return Decision.FENCED;
     }
 

@@ -48,6 +48,13 @@ public final class RoleRules {
                     Action.ACCEPT_AS_STANDBY,
                     f -> "this demoted server streams from " + f.text().partnerName() + ": it is an ordinary standby"
                             + " again (was: " + f.fenceReason() + ")"),
+            row("demoted-superseded", Role.STANDBY,
+                    "demoted for isolation or at boot, and the partner is the primary now (its lease or timeline)",
+                    f -> (f.fence() == Fence.ISOLATED || f.fence() == Fence.GUARD) && f.partnerPrimary()
+                            && (f.lease() == LeaseState.PARTNERS || f.lease() == LeaseState.PARTNERS_EXPIRED
+                            || !f.arbiter() && !f.partnerTimelineNotAhead()), Action.MARK_SUPERSEDED,
+                    f -> "superseded by " + f.text().partnerName() + (f.arbiter() ? " (the lease is " + f.text().lease()
+                            + ")" : " (a primary on a higher timeline)") + ", found while demoted"),
             row("demoted-rejoin", Role.STANDBY, "superseded, partner primary, on_superseded = rejoin",
                     f -> f.fence() == Fence.SUPERSEDED && f.partnerPrimary() && f.rejoin(), Action.REJOIN,
                     f -> "superseded by " + f.text().partnerName() + " and not streaming from it: on_superseded ="

@@ -4,11 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keeper.failoverlog.FailoverLogTable;
+import io.keeper.lease.WitnessLease;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The shipped conf/keeper.conf and sql/failover_log.sql agree with the code. */
+/** The shipped conf/keeper.conf and sql/*.sql agree with the code. */
 class SampleFilesTest {
 
     private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
@@ -30,6 +31,12 @@ class SampleFilesTest {
                 assertTrue(text.contains("#" + s.key() + " = " + shown), "sample shows " + s.key() + " = " + shown);
             }
         }
+    }
+
+    @Test
+    void leaseScriptHoldsTheSameTableDefinitionAsTheCode() throws Exception {
+        String script = Files.readString(ROOT.resolve("sql/keeper_lease.sql"));
+        assertTrue(script.contains(WitnessLease.DDL + ";"), "sql/keeper_lease.sql matches the code");
     }
 
     @Test

@@ -33,40 +33,28 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(90)
 class RejoinOnRealServersTest {
 
-    private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
-    private static final List<String> AS_POSTGRES = List.of("runuser", "-u", "postgres", "--");
+    private static final Path BIN = LocalServers.BIN;
+    private static final String PASSWORD = LocalServers.PASSWORD;
     private static final int PORT_A = 56101;
     private static final int PORT_B = 56102;
-    private static final String PASSWORD = "rejoin-test-secret";
     private static final String SOURCE_B = "host=127.0.0.1 port=" + PORT_B + " user=postgres dbname=postgres";
 
     @TempDir
     Path tmp;
 
-    private final ProcessCommandRunner asPostgres = new ProcessCommandRunner(AS_POSTGRES);
-    private final List<Path> configDirectories = new ArrayList<>();
+    private LocalServers servers;
     private Path dataA;
     private Path confA;
 
     @BeforeEach
     void onlyAsRootWithPostgresql15() throws IOException {
-        assumeTrue(Files.isExecutable(BIN.resolve("pg_rewind")), "needs " + BIN.resolve("pg_rewind"));
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root to run servers as postgres");
-        UserPrincipal postgres;
-        try {
-            postgres = FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
-        } catch (IOException e) {
-            assumeTrue(false, "needs a postgres OS user");
-            return;
-        }
-        Files.setOwner(tmp, postgres);
+        servers = LocalServers.assumeAvailable(tmp);
     }
 
     @AfterEach
     void stopServers() throws Exception {
-        for (Path conf : configDirectories) {
-            asPostgres.run(List.of(BIN + "/pg_ctl", "stop", "-D", conf.toString(), "-m", "immediate"), Map.of(),
-                    Duration.ofSeconds(20), line -> { });
+        if (servers != null) {
+            servers.close();
         }
     }
 
@@ -85,7 +73,7 @@ class RejoinOnRealServersTest {
     void rejoinsAnOldPrimaryThatCrashedThroughSingleUserRecovery() throws Exception {
         divergedPair();
         fence(PORT_A);
-        postgres("pg_ctl", "stop", "-D", confA.toString(), "-m", "immediate");
+        servers.postgres("pg_ctl", "stop", "-D", confA.toString(), "-m", "immediate");
 
         Rejoin.Result result = rejoinA();
 
@@ -104,7 +92,7 @@ class RejoinOnRealServersTest {
         assertEquals(dataA, layout.dataDirectory());
         assertEquals(confA.resolve("postgresql.conf"), layout.configFile());
         assertEquals(List.of(), layout.rewindProblems());
-        Rejoin rejoin = new Rejoin(layout, Duration.ofSeconds(20), Rejoin.defaultServerLog(layout), asPostgres);
+        Rejoin rejoin = new Rejoin(layout, Duration.ofSeconds(20), Rejoin.defaultServerLog(layout), servers.asPostgres);
         return rejoin.run(SOURCE_B, PASSWORD);
     }
 
@@ -129,21 +117,15 @@ class RejoinOnRealServersTest {
 
     /** A primary with a row, a base backup of it promoted as B, then one new row on each. */
     private void divergedPair() throws Exception {
-        dataA = tmp.resolve("a-data");
-        confA = tmp.resolve("a-conf");
-        Path pwfile = tmp.resolve("pwfile");
-        Files.writeString(pwfile, PASSWORD + "\n");
-        Files.setOwner(pwfile, Files.getOwner(tmp));
-        postgres("initdb", "-D", dataA.toString(), "-U", "postgres", "--auth-local=trust",
-                "--auth-host=scram-sha-256", "--pwfile=" + pwfile, "-N");
-        moveConfigOut(dataA, confA, PORT_A);
-        startServer(confA);
-        psql(PORT_A, "CREATE TABLE t (x text PRIMARY KEY)", "INSERT INTO t VALUES ('common')");
+        dataA = servers.initdb("a", PORT_A);
+        confA = servers.conf("a");
+        servers.start(confA);
+        servers.psql(PORT_A, "CREATE TABLE t (x text PRIMARY KEY)", "INSERT INTO t VALUES ('common')");
 
         Path dataB = tmp.resolve("b-data");
         Path confB = Files.createDirectory(tmp.resolve("b-conf"));
         Files.setOwner(confB, Files.getOwner(tmp));
-        postgres("pg_basebackup", "-h", "127.0.0.1", "-p", String.valueOf(PORT_A), "-U", "postgres", "-D",
+        servers.postgres("pg_basebackup", "-h", "127.0.0.1", "-p", String.valueOf(PORT_A), "-U", "postgres", "-D",
                 dataB.toString(), "-c", "fast", "-R");
         for (String file : List.of("pg_hba.conf", "pg_ident.conf")) {
             Files.copy(confA.resolve(file), confB.resolve(file));
@@ -153,79 +135,25 @@ class RejoinOnRealServersTest {
                 .replace(dataA.toString(), dataB.toString()).replace(confA.toString(), confB.toString())
                 .replace("port = " + PORT_A, "port = " + PORT_B));
         Files.setOwner(confB.resolve("postgresql.conf"), Files.getOwner(tmp));
-        startServer(confB);
-        postgres("pg_ctl", "promote", "-D", confB.toString(), "-w", "-t", "30");
+        servers.start(confB);
+        servers.postgres("pg_ctl", "promote", "-D", confB.toString(), "-w", "-t", "30");
 
-        psql(PORT_B, "INSERT INTO t VALUES ('b-row')");
-        psql(PORT_A, "INSERT INTO t VALUES ('a-divergent')");
+        servers.psql(PORT_B, "INSERT INTO t VALUES ('b-row')");
+        servers.psql(PORT_A, "INSERT INTO t VALUES ('a-divergent')");
     }
 
     /** What keeper's fence does through SQL. */
     private void fence(int port) throws Exception {
-        psql(port, "SELECT set_config('keeper.fenced', '', false)",
+        servers.psql(port, "SELECT set_config('keeper.fenced', '', false)",
                 "ALTER SYSTEM SET default_transaction_read_only = on",
                 "ALTER SYSTEM SET keeper.fenced = 'superseded by B'", "SELECT pg_reload_conf()");
     }
 
-    /** The Debian layout: postgresql.conf, pg_hba.conf and pg_ident.conf in their own directory. */
-    private void moveConfigOut(Path data, Path conf, int port) throws IOException {
-        Files.createDirectory(conf);
-        Files.setOwner(conf, Files.getOwner(tmp));
-        for (String file : List.of("postgresql.conf", "pg_hba.conf", "pg_ident.conf")) {
-            Files.move(data.resolve(file), conf.resolve(file));
-        }
-        Files.writeString(conf.resolve("postgresql.conf"), String.join("\n",
-                "",
-                "data_directory = '" + data + "'",
-                "hba_file = '" + conf.resolve("pg_hba.conf") + "'",
-                "ident_file = '" + conf.resolve("pg_ident.conf") + "'",
-                "port = " + port,
-                "listen_addresses = '127.0.0.1'",
-                "unix_socket_directories = '" + tmp + "'",
-                "wal_log_hints = on",
-                "wal_keep_size = '256MB'",
-                "max_connections = 20",
-                "shared_buffers = '16MB'",
-                ""), java.nio.file.StandardOpenOption.APPEND);
-    }
-
-    private void startServer(Path conf) throws Exception {
-        configDirectories.add(conf);
-        postgres("pg_ctl", "start", "-D", conf.toString(), "-l", conf.resolve("server.log").toString(), "-w",
-                "-t", "30");
-    }
-
-    /** psql over the Unix socket (trust), each statement in its own transaction. */
-    private void psql(int port, String... statements) throws Exception {
-        List<String> command = new ArrayList<>(List.of("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h",
-                tmp.toString(), "-p", String.valueOf(port), "-U", "postgres", "-d", "postgres"));
-        for (String statement : statements) {
-            command.add("-c");
-            command.add(statement);
-        }
-        postgres(command.toArray(String[]::new));
-    }
-
-    private void postgres(String... command) throws Exception {
-        List<String> full = new ArrayList<>(List.of(command));
-        full.set(0, BIN.resolve(command[0]).toString());
-        CommandRunner.Completed done = asPostgres.run(full, Map.of("PGPASSWORD", PASSWORD), Duration.ofSeconds(60),
-                line -> { });
-        assertTrue(done.succeeded(), String.join(" ", full) + " failed: " + done);
-    }
-
     private static Connection connect(int port) throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?connectTimeout=5",
-                "postgres", PASSWORD);
+        return LocalServers.connect(port);
     }
 
     private static List<String> query(Connection c, String sql) throws SQLException {
-        List<String> values = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                values.add(rs.getString(1));
-            }
-        }
-        return values;
+        return LocalServers.query(c, sql);
     }
 }

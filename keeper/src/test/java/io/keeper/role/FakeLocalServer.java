@@ -151,6 +151,11 @@ final class FakeLocalServer implements LocalServer {
     }
 
     @Override
+    public void markFenced(String reason) {
+        fenced = reason;
+    }
+
+    @Override
     public void unfence() {
         fenced = "";
     }
