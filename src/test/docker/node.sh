@@ -100,9 +100,20 @@ else
   # A fresh pid namespace: any pid in the lock file belongs to the previous boot.
   rm -f "$PGDATA/postmaster.pid"
   log "boot with existing data directory"
+  # The systemd drop-in conf/keeper-guard.conf: keeper guard runs before PostgreSQL starts.
+  if [ -f "$KEEPER_CONF" ] && [ "${KEEPER_GUARD:-1}" != 0 ]; then
+    chown -R postgres:postgres /etc/keeper
+    HOME=/var/lib/postgresql as_postgres java -XX:TieredStopAtLevel=1 -jar /opt/keeper/keeper.jar guard \
+      -c "$KEEPER_CONF" --pgdata "$PGDATA" >> "$KEEPER_LOG" 2>&1
+    guard=$?
+    log "keeper guard exited with $guard"
+    [ "$guard" -ne 0 ] && start_postgres=0
+  fi
 fi
 
-as_postgres pg_ctl -D "$PGDATA" -l "$PG_LOG" -w -t 60 start >/dev/null || log "postgres did not start"
+if [ "${start_postgres:-1}" = 1 ]; then
+  as_postgres pg_ctl -D "$PGDATA" -l "$PG_LOG" -w -t 60 start >/dev/null || log "postgres did not start"
+fi
 
 if [ -f "$KEEPER_CONF" ] && [ "${KEEPER_AUTOSTART:-1}" != 0 ]; then
   chown -R postgres:postgres /etc/keeper

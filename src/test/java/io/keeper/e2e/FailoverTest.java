@@ -91,7 +91,9 @@ class FailoverTest {
             System.out.printf("[measure] primary postmaster SIGKILL: fault-to-writable %d ms%n", writableMs);
 
             assertFalse(pair.node2().isInRecovery());
-            assertEquals("node2", Sql.failoverLog(pair.node2()).get(0).get("host"));
+            Map<String, String> row = Await.until("node2's failover_log row", Duration.ofSeconds(10),
+                    () -> Sql.failoverLog(pair.node2()), rows -> !rows.isEmpty()).get(0);
+            assertEquals("node2", row.get("host"));
             Await.until("node1's keeper to notice its own server is gone", Duration.ofSeconds(30),
                     () -> pair.node1().keeperLog().contains("Local server 127.0.0.1:5432 is not available"));
         }

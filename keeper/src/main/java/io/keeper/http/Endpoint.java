@@ -87,6 +87,10 @@ enum Endpoint {
             body.put("keepaliveCount", s.keepaliveCount());
             body.put("lastDecision", s.lastDecision());
             body.put("lastReason", s.lastReason());
+            body.put("lease", s.lease());
+            body.put("term", s.term());
+            body.put("leaseValid", s.leaseValid());
+            body.put("rule", s.rule());
             body.put("updatedAt", String.valueOf(s.updatedAt()));
             body.put("ageMs", age(s, now).toMillis());
             body.put("stale", isStale(s, now, staleAfter));

@@ -57,6 +57,8 @@ public final class Keeper {
     /** The WAL heartbeat written in the previous run on this primary: {position, nanoTime when written}. */
     private long[] previousMarker;
     private LeaseView leaseView;
+    /** When the witness answered leaseView, so its remaining time can be aged to the moment of the decision. */
+    private long leaseSeenNanos;
     private LeaseState leaseState = LeaseState.NO_ARBITER;
     private String leaseText = "";
     /** After synchronous replication was restored: the position the standby must reach before the flag clears. */
@@ -234,6 +236,7 @@ public final class Keeper {
                     ? lease.renew(clusterId, config.nodeName(), t.ttl(), syncReleasedWanted(me))
                     : lease.read(clusterId);
             leaseView = view;
+            leaseSeenNanos = nanoTime.getAsLong();
             leaseState = classify(view);
             leaseText = view.describe();
             if (primary && leaseState == LeaseState.MINE) {
@@ -252,6 +255,24 @@ public final class Keeper {
                 lastLeaseOk = false;
             }
         }
+    }
+
+    /**
+     * The lease state at decision time: the witness answered at the start of the run, and a partner probe may have
+     * taken a whole keepalive_time since, so a lease that had less than that left counts as expired by now. Only
+     * the witness decides in the end: taking the lease is a compare-and-set on its clock.
+     */
+    private LeaseState agedLeaseState(long now) {
+        if (leaseView == null || (leaseState != LeaseState.PARTNERS && leaseState != LeaseState.NOT_YET_FREE)) {
+            return leaseState;
+        }
+        if (leaseView.remaining().toNanos() - (now - leaseSeenNanos) > 0) {
+            return leaseState;
+        }
+        if (leaseState == LeaseState.NOT_YET_FREE) {
+            return LeaseState.FREE;
+        }
+        return leaseView.syncReleased() ? LeaseState.SYNC_RELEASED : LeaseState.PARTNERS_EXPIRED;
     }
 
     private LeaseState classify(LeaseView view) {
@@ -349,6 +370,7 @@ public final class Keeper {
         if (s != null && !standby && lease == null) {
             leaseState = LeaseState.NO_ARBITER;
         }
+        LeaseState leaseNow = agedLeaseState(now);
         String election = "";
         boolean partnerWins = false;
         if (s != null && !standby && other.isPrimary()) {
@@ -377,7 +399,7 @@ public final class Keeper {
                 partnerWatch.foreign(), s != null && other.answered() && other.state().timeline() <= s.timeline(),
                 partnerWins, partnerWatch.failures(), config.keepaliveCount(), partnerWatch.seenAsPrimary(),
                 standby ? heard : null, config.detectionWindow().toMillis(), lag, config.maximumLagOnFailover(),
-                streaming, lease == null ? LeaseState.NO_ARBITER : leaseState, permission.allowedNow(),
+                streaming, lease == null ? LeaseState.NO_ARBITER : leaseNow, permission.allowedNow(),
                 s != null && !s.synchronousStandbyNames().isEmpty(),
                 s != null && !s.savedSynchronousStandbyNames().isEmpty(), s != null && s.streamingStandbys() > 0,
                 s != null && !s.pendingEvent().isEmpty(), "rejoin".equals(config.onSuperseded())

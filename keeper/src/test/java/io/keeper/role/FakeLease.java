@@ -98,6 +98,7 @@ final class FakeLease implements Lease {
     /** One node's link to the witness. */
     final class Link implements Lease {
         boolean up = true;
+        final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
 
         private void check() throws LeaseException {
             if (!up) {
@@ -121,7 +122,9 @@ final class FakeLease implements Lease {
         @Override
         public LeaseView read(long cluster) throws LeaseException {
             check();
-            return FakeLease.this.read(cluster);
+            LeaseView view = FakeLease.this.read(cluster);
+            reads.incrementAndGet();
+            return view;
         }
 
         @Override
