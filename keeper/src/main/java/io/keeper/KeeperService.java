@@ -40,6 +40,8 @@ public final class KeeperService implements AutoCloseable {
     private final JdbcLocalServer localServer;
     private final JdbcServer partnerServer;
     private final PgSession witnessSession;
+    /** The watchdog's own session to the witness, with a deadline short enough to fit in the margin. */
+    private final PgSession watchdogSession;
     private final AfterCommandRunner afterCommands = new AfterCommandRunner();
     private final Keeper keeper;
     private final HeartbeatSchedule schedule;
@@ -57,13 +59,22 @@ public final class KeeperService implements AutoCloseable {
         this.partnerServer = new JdbcServer(partnerSession, table);
         this.witnessSession = config.witnessConninfo()
                 .map(w -> new PgSession(w, env, config.keepaliveTime(), "witness")).orElse(null);
+        this.watchdogSession = config.witnessConninfo()
+                .map(w -> new PgSession(w, env, watchdogDeadline(config), "witness-watchdog")).orElse(null);
         this.keeper = new Keeper(config, localServer, partnerServer,
                 witnessSession == null ? null : new WitnessLease(witnessSession), this::rejoin, new ServiceDemoter(),
-                this::runAfterCommand, System::nanoTime, true);
+                this::runAfterCommand, System::nanoTime,
+                watchdogSession == null ? null : new WitnessLease(watchdogSession));
         this.schedule = new HeartbeatSchedule(config.nodeName(), config.keepaliveTime(), keeper::runOnce);
         // A status older than six keepalive_times (three of these) means the heartbeat is stuck.
         this.statusServer = config.httpListen().isEmpty() ? null : new StatusServer(config.httpListen(),
                 keeper::status, () -> this.config.keepaliveTime().multipliedBy(2), Clock.systemUTC());
+    }
+
+    /** The watchdog's last-chance renewal may take a quarter of the margin, at most one keepalive_time. */
+    static Duration watchdogDeadline(KeeperConfig config) {
+        Duration quarter = LeaseTiming.forWindow(config.detectionWindow()).margin().dividedBy(4);
+        return quarter.compareTo(config.keepaliveTime()) < 0 ? quarter : config.keepaliveTime();
     }
 
     public void start() throws SchedulerException, IOException {
@@ -233,6 +244,7 @@ public final class KeeperService implements AutoCloseable {
         partnerSession.setDeadline(applied.keepaliveTime());
         if (witnessSession != null) {
             witnessSession.setDeadline(applied.keepaliveTime());
+            watchdogSession.setDeadline(watchdogDeadline(applied));
         }
         if (!oldInterval.equals(applied.keepaliveTime())) {
             try {
@@ -280,6 +292,7 @@ public final class KeeperService implements AutoCloseable {
         partnerServer.close();
         if (witnessSession != null) {
             witnessSession.close();
+            watchdogSession.close();
         }
         LOG.info("Shutdown completed.");
         stopped.countDown();

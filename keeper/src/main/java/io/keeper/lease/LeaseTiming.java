@@ -8,10 +8,11 @@ import java.time.Duration;
  * <p>The lease lasts one detection window (keepalive_time × keepalive_count), so a crashed primary's lease has
  * expired by the time the standby has counted its failed probes and a failover is no slower than without a
  * witness. The holder measures its allowance on its own monotonic clock from the moment it <em>sent</em> its last
- * successful renewal, which is before the witness computed the expiry with now(); it stops writing {@code margin}
- * before the lease time has passed. The margin covers the time the demotion needs to stop the server (an
- * immediate shutdown) and any difference in clock <em>rate</em> between holder and witness; wall-clock offsets
- * play no part. At a window of 3 s the margin is 750 ms: a rate difference of 0.1 % costs 3 ms of it.
+ * successful renewal, which is before the witness computed the expiry with now(); its watchdog fires {@code margin}
+ * before the lease time has passed. The margin covers one last renewal attempt by the watchdog (a quarter of the
+ * margin), the demotion's immediate shutdown (up to half of it) and any difference in clock <em>rate</em> between
+ * holder and witness (the last quarter); wall-clock offsets play no part. At a window of 3 s the margin is 750 ms,
+ * and the rate difference it tolerates is L / (L - margin / 4) - 1 = 6.7 %; a difference of 0.1 % costs 3 ms.
  *
  * @param ttl how long a renewal keeps the lease, by the witness's clock
  * @param margin how much earlier than that the holder gives up writing

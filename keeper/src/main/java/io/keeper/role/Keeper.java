@@ -35,6 +35,9 @@ public final class Keeper {
     private final LocalServer local;
     private final PartnerServer partner;
     private final Lease lease;
+    private final Lease watchdogLease;
+    /** The sync_released flag this node last sent with a renewal: the watchdog's renewal must not change it. */
+    private volatile boolean syncFlagSent;
     private final LongSupplier nanoTime;
     private final RunTiming timing;
     private final PartnerWatch partnerWatch;
@@ -68,11 +71,12 @@ public final class Keeper {
     /**
      * @param lease the arbiter's lease, or null without a witness
      * @param demoter restarts the server as a standby, or null where keeper cannot (the read-only fence is used)
-     * @param watchdog true to let a thread demote this primary the moment its write permission runs out (the
-     *                 service); false in tests that drive time themselves and call {@link #runOnce()} instead
+     * @param watchdogLease the lease on a session of its own with a short deadline, for the watchdog's last-chance
+     *                      renewal; non-null lets a thread demote this primary the moment its write permission runs
+     *                      out (the service); null in tests that drive time themselves and call {@link #runOnce()}
      */
     public Keeper(KeeperConfig config, LocalServer local, PartnerServer partner, Lease lease, Rejoiner rejoiner,
-                  Demoter demoter, EventListener events, LongSupplier nanoTime, boolean watchdog) {
+                  Demoter demoter, EventListener events, LongSupplier nanoTime, Lease watchdogLease) {
         this.config = config;
         this.local = local;
         this.partner = partner;
@@ -80,7 +84,9 @@ public final class Keeper {
         this.nanoTime = nanoTime;
         this.timing = new RunTiming(config.keepaliveTime());
         this.partnerWatch = new PartnerWatch(config.partnerConninfo().address(), nanoTime);
-        this.permission = new WritePermission(nanoTime, watchdog && lease != null ? this::onPermissionExpired : null);
+        this.watchdogLease = watchdogLease;
+        this.permission = new WritePermission(nanoTime, watchdogLease != null && lease != null
+                ? this::onPermissionExpired : null);
         this.actions = new RoleActions(this, local, partner, lease, rejoiner, demoter, events, nanoTime);
         this.status = KeeperStatus.starting(config.nodeName(), config.partnerConninfo().address(),
                 config.keepaliveCount());
@@ -232,9 +238,11 @@ public final class Keeper {
         LeaseTiming t = leaseTiming();
         long sent = nanoTime.getAsLong();
         try {
-            LeaseView view = primary
-                    ? lease.renew(clusterId, config.nodeName(), t.ttl(), syncReleasedWanted(me))
-                    : lease.read(clusterId);
+            boolean flag = primary && syncReleasedWanted(me);
+            LeaseView view = primary ? lease.renew(clusterId, config.nodeName(), t.ttl(), flag) : lease.read(clusterId);
+            if (primary) {
+                syncFlagSent = flag;
+            }
             leaseView = view;
             leaseSeenNanos = nanoTime.getAsLong();
             leaseState = classify(view);
@@ -419,6 +427,9 @@ public final class Keeper {
 
     /** The watchdog thread: the write permission ran out before a renewal or the failsafe extended it. */
     private void onPermissionExpired() {
+        if (lastChanceRenewal()) {
+            return;
+        }
         String reason = Fence.ISOLATED.prefix() + ": " + permission.describe() + "; neither the witness nor the"
                 + " standby confirmed this primary in time, so the standby may take the lease";
         actions.stopAtOnce(reason);
@@ -428,6 +439,35 @@ public final class Keeper {
         } finally {
             actLock.unlock();
         }
+    }
+
+    /**
+     * One renewal, bounded by the watchdog session's short deadline (a quarter of the margin), before demoting: the
+     * permission also runs out when the heartbeat was merely busy (a slow promotion, a slow run) while the witness
+     * still answers. The margin covers this attempt (see LeaseTiming).
+     */
+    private boolean lastChanceRenewal() {
+        LeaseTiming t = leaseTiming();
+        long sent = nanoTime.getAsLong();
+        try {
+            LeaseView view = watchdogLease.renew(clusterId, config.nodeName(), t.ttl(), syncFlagSent);
+            if (view.heldBy(config.nodeName())) {
+                permission.extend(sent + t.writeAllowance().toNanos(), "last-chance renewal by the watchdog, term "
+                        + view.term());
+                LOG.info("The heartbeat had not renewed the lease in time; the watchdog renewed it (term {}) in {} ms",
+                        view.term(), Duration.ofNanos(nanoTime.getAsLong() - sent).toMillis());
+                return true;
+            }
+            LOG.warn("Last-chance renewal refused: the lease is {}", view.describe());
+        } catch (LeaseException e) {
+            LOG.warn("Last-chance renewal failed: {}", e.getMessage());
+        }
+        return false;
+    }
+
+    /** Records the sync_released flag sent with a renewal, for the watchdog's renewal. */
+    void sentSyncFlag(boolean flag) {
+        syncFlagSent = flag;
     }
 
     private void publishName(ServerState me) {

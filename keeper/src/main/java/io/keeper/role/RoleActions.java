@@ -215,7 +215,9 @@ final class RoleActions {
             view = take ? lease.acquire(keeper.clusterId(), name(), t.ttl()) : null;
             if (view == null || view.heldBy(name()) && view.expired()) {
                 sent = nanoTime.getAsLong();
-                view = lease.renew(keeper.clusterId(), name(), t.ttl(), view != null && view.syncReleased());
+                boolean flag = view != null && view.syncReleased();
+                view = lease.renew(keeper.clusterId(), name(), t.ttl(), flag);
+                keeper.sentSyncFlag(flag);
             }
         } catch (LeaseException e) {
             reasonOverride = "the lease could not be " + (take ? "taken" : "renewed") + ": " + e.getMessage();
@@ -495,6 +497,7 @@ final class RoleActions {
             long sent = nanoTime.getAsLong();
             try {
                 LeaseView view = lease.renew(keeper.clusterId(), name(), t.ttl(), true);
+                keeper.sentSyncFlag(true);
                 if (!view.heldBy(name())) {
                     reasonOverride = "synchronous commits keep waiting: the lease is " + view.describe();
                     LOG.warn("{}", reasonOverride);

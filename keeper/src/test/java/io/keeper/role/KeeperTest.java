@@ -51,7 +51,7 @@ class KeeperTest {
             entries.add(new ConfigFile.Entry(keyValues[i], keyValues[i + 1], i + 2));
         }
         keeper = new Keeper(KeeperConfig.fromEntries(Path.of("test.conf"), entries), local, partner, witness,
-                rejoiner, null, (event, env) -> events.add(env), clock::get, false);
+                rejoiner, null, (event, env) -> events.add(env), clock::get, null);
     }
 
     /** One scheduled run: time moves by one interval, and the run itself takes a few milliseconds. */
