@@ -41,7 +41,7 @@ public final class Keeper {
     private final LongSupplier nanoTime;
     private final RunTiming timing;
     private final PartnerWatch partnerWatch;
-    private final WalArrival walArrival = new WalArrival();
+    private final WalArrival walArrival;
     private final WritePermission permission;
     private final RoleActions actions;
     private final ReentrantLock actLock = new ReentrantLock();
@@ -85,6 +85,7 @@ public final class Keeper {
         this.timing = new RunTiming(config.keepaliveTime());
         this.partnerWatch = new PartnerWatch(config.partnerConninfo().address(), nanoTime);
         this.watchdogLease = watchdogLease;
+        this.walArrival = new WalArrival(lease != null);
         this.permission = new WritePermission(nanoTime, watchdogLease != null && lease != null
                 ? this::onPermissionExpired : null);
         this.actions = new RoleActions(this, local, partner, lease, rejoiner, demoter, events, nanoTime);

@@ -98,7 +98,8 @@ final class RoleActions {
                 }
                 return Decision.WATCHING;
             case WAIT_FOR_LOCAL:
-                LOG.warn("Local server {}: {}", keeper.config().myConninfo().address(), reason);
+                LOG.warn("Local server {} is not available ({}); not acting until it answers",
+                        keeper.config().myConninfo().address(), f.text().local());
                 return Decision.LOCAL_UNAVAILABLE;
             case REFUSE_PROMOTION:
                 return refuse(reason);

@@ -298,6 +298,21 @@ class KeeperLeaseTest {
     }
 
     @Test
+    void withAWitnessWalThatArrivedWithoutAReceiverIsDatedAtTheLaterLookSoTheFailsafeHolds() throws Exception {
+        healthyPair();
+        node1.server.reachable = false; // a postmaster crash: the receiver's connection is reset at once
+        node2.server.walReceiverAgeMs = null;
+        node2.server.receivedLsn = ServerState.formatLsn(node1.server.walLsn + 0x100); // its last WAL arrived
+        for (int i = 0; i < K; i++) {
+            advance(T);
+            node2.run();
+        }
+        String reason = node2.keeper.status().lastReason();
+        assertTrue(reason.contains("got data from the primary 2000 ms ago"),
+                "dated at the look that saw it (2 s ago), not at the look before (3 s ago): " + reason);
+    }
+
+    @Test
     void whenOnlyTheWitnessIsDownThePairCarriesOnUnderTheFailsafe() throws Exception {
         healthyPair();
         node1.link.up = false;
