@@ -1,8 +1,6 @@
 package io.keeper.role;
 
-import io.keeper.failoverlog.FailoverLogEntry;
 import io.keeper.failoverlog.FailoverLogTable;
-import io.keeper.heartbeat.JdbcServerProbe;
 import io.keeper.heartbeat.PgSession;
 import io.keeper.heartbeat.ProbeResult;
 import io.keeper.heartbeat.ServerState;
@@ -11,7 +9,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.concurrent.TimeoutException;
 
 /** The local server reached over JDBC through a session with deadlines. */
 public final class JdbcLocalServer extends JdbcServer implements LocalServer {

@@ -9,9 +9,7 @@ import io.keeper.heartbeat.ProbeResult;
 import io.keeper.heartbeat.RunTiming;
 import io.keeper.heartbeat.ServerState;
 import io.keeper.lease.Lease;
-import io.keeper.lease.LeaseException;
 import io.keeper.lease.LeaseTiming;
-import io.keeper.lease.LeaseView;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -35,9 +33,7 @@ public final class Keeper {
     private final LocalServer local;
     private final PartnerServer partner;
     private final Lease lease;
-    private final Lease watchdogLease;
-    /** The sync_released flag this node last sent with a renewal: the watchdog's renewal must not change it. */
-    private volatile boolean syncFlagSent;
+    private final LeaseWatch leaseWatch;
     private final LongSupplier nanoTime;
     private final RunTiming timing;
     private final PartnerWatch partnerWatch;
@@ -59,14 +55,6 @@ public final class Keeper {
     private boolean emitWarned;
     /** The WAL heartbeat written in the previous run on this primary: {position, nanoTime when written}. */
     private long[] previousMarker;
-    private LeaseView leaseView;
-    /** When the witness answered leaseView, so its remaining time can be aged to the moment of the decision. */
-    private long leaseSeenNanos;
-    private LeaseState leaseState = LeaseState.NO_ARBITER;
-    private String leaseText = "";
-    /** After synchronous replication was restored: the position the standby must reach before the flag clears. */
-    private long syncCatchUpLsn = -1;
-    private boolean lastLeaseOk = true;
 
     /**
      * @param lease the arbiter's lease, or null without a witness
@@ -84,16 +72,13 @@ public final class Keeper {
         this.nanoTime = nanoTime;
         this.timing = new RunTiming(config.keepaliveTime());
         this.partnerWatch = new PartnerWatch(config.partnerConninfo().address(), nanoTime);
-        this.watchdogLease = watchdogLease;
         this.walArrival = new WalArrival(lease != null);
         this.permission = new WritePermission(nanoTime, watchdogLease != null && lease != null
                 ? this::onPermissionExpired : null);
+        this.leaseWatch = new LeaseWatch(lease, watchdogLease, () -> this.config, local, permission, nanoTime);
         this.actions = new RoleActions(this, local, partner, lease, rejoiner, demoter, events, nanoTime);
         this.status = KeeperStatus.starting(config.nodeName(), config.partnerConninfo().address(),
                 config.keepaliveCount());
-        if (lease == null) {
-            leaseText = "";
-        }
     }
 
     /** Stops the probe threads and the watchdog. */
@@ -145,8 +130,8 @@ public final class Keeper {
         namePublished = false;
     }
 
-    void syncRestoredAt(long lsn) {
-        syncCatchUpLsn = lsn;
+    LeaseWatch leaseWatch() {
+        return leaseWatch;
     }
 
     /** One heartbeat run. */
@@ -197,7 +182,8 @@ public final class Keeper {
             walArrival.note(me.state(), answered);
             if (lease != null) {
                 boolean primary = !me.state().inRecovery();
-                leaseLater = CompletableFuture.runAsync(() -> observeLease(primary, me.state()), probes);
+                long cluster = clusterId;
+                leaseLater = CompletableFuture.runAsync(() -> leaseWatch.observe(primary, me.state(), cluster), probes);
             }
         }
         ProbeResult other = otherLater.join();
@@ -234,109 +220,6 @@ public final class Keeper {
         return null;
     }
 
-    /** A primary renews the lease at every run; a standby only reads it. */
-    private void observeLease(boolean primary, ServerState me) {
-        LeaseTiming t = leaseTiming();
-        long sent = nanoTime.getAsLong();
-        try {
-            boolean flag = primary && syncReleasedWanted(me);
-            LeaseView view = primary ? lease.renew(clusterId, config.nodeName(), t.ttl(), flag) : lease.read(clusterId);
-            if (primary) {
-                syncFlagSent = flag;
-            }
-            leaseView = view;
-            leaseSeenNanos = nanoTime.getAsLong();
-            leaseState = classify(view);
-            leaseText = view.describe();
-            if (primary && leaseState == LeaseState.MINE) {
-                permission.extend(sent + t.writeAllowance().toNanos(), "lease renewal, term " + view.term());
-                recordTermOnce(me, view.term());
-            }
-            if (!lastLeaseOk) {
-                LOG.info("{} answers again: lease {}", lease.describe(), leaseText);
-                lastLeaseOk = true;
-            }
-        } catch (LeaseException e) {
-            leaseState = LeaseState.UNREACHABLE;
-            leaseText = e.getMessage();
-            if (lastLeaseOk) {
-                LOG.warn("{}: {}", lease.describe(), e.getMessage());
-                lastLeaseOk = false;
-            }
-        }
-    }
-
-    /**
-     * The lease state at decision time: the witness answered at the start of the run, and a partner probe may have
-     * taken a whole keepalive_time since, so a lease that had less than that left counts as expired by now. Only
-     * the witness decides in the end: taking the lease is a compare-and-set on its clock.
-     */
-    private LeaseState agedLeaseState(long now) {
-        if (leaseView == null || (leaseState != LeaseState.PARTNERS && leaseState != LeaseState.NOT_YET_FREE)) {
-            return leaseState;
-        }
-        if (leaseView.remaining().toNanos() - (now - leaseSeenNanos) > 0) {
-            return leaseState;
-        }
-        if (leaseState == LeaseState.NOT_YET_FREE) {
-            return LeaseState.FREE;
-        }
-        return leaseView.syncReleased() ? LeaseState.SYNC_RELEASED : LeaseState.PARTNERS_EXPIRED;
-    }
-
-    private LeaseState classify(LeaseView view) {
-        if (view.heldBy(config.nodeName())) {
-            return LeaseState.MINE;
-        }
-        if (view.holder().isEmpty()) {
-            return view.expired() ? LeaseState.FREE : LeaseState.NOT_YET_FREE;
-        }
-        if (!view.expired()) {
-            return LeaseState.PARTNERS;
-        }
-        return view.syncReleased() ? LeaseState.SYNC_RELEASED : LeaseState.PARTNERS_EXPIRED;
-    }
-
-    /**
-     * The flag that keeps the standby from taking the lease: set while keeper has released synchronous
-     * replication, and kept after restoring it until the standby has received everything written meanwhile.
-     */
-    private boolean syncReleasedWanted(ServerState me) {
-        if (!me.savedSynchronousStandbyNames().isEmpty()) {
-            return true;
-        }
-        if (leaseView == null || !leaseView.syncReleased()) {
-            return false;
-        }
-        if (syncCatchUpLsn < 0) {
-            syncCatchUpLsn = me.lsnBytes();
-        }
-        return true;
-    }
-
-    /** Called from facts(): the standby has caught up after synchronous replication came back. */
-    private void noteSyncCatchUp(ProbeResult other) {
-        if (syncCatchUpLsn >= 0 && other.isStandby() && other.state().lsnBytes() >= syncCatchUpLsn) {
-            LOG.info("Standby {} received everything up to {}: it may take the lease again if this primary fails",
-                    config.partnerConninfo().address(), other.state().lsn());
-            syncCatchUpLsn = -1;
-            if (leaseView != null) {
-                leaseView = new LeaseView(leaseView.holder(), leaseView.term(), leaseView.remaining(), false);
-            }
-        }
-    }
-
-    private void recordTermOnce(ServerState me, long term) {
-        if (me.term() == term) {
-            return;
-        }
-        try {
-            local.recordTerm(term);
-        } catch (ServerActionException e) {
-            LOG.warn("Could not record lease term {} on the local server: {}", term, e.getMessage());
-        }
-    }
-
     /** A tiny WAL record at every run, so the standby hears from an idle primary (and the failsafe can prove it). */
     private long[] emitMarker() {
         long at = nanoTime.getAsLong();
@@ -367,7 +250,7 @@ public final class Keeper {
                         "failsafe: the standby received this primary's WAL up to " + other.state().lsn());
             }
         }
-        noteSyncCatchUp(other);
+        leaseWatch.noteSyncCatchUp(other);
     }
 
     private Facts facts(Observation seen) {
@@ -376,10 +259,7 @@ public final class Keeper {
         ServerState s = me.answered() ? me.state() : null;
         long now = nanoTime.getAsLong();
         boolean standby = s != null && s.inRecovery();
-        if (s != null && !standby && lease == null) {
-            leaseState = LeaseState.NO_ARBITER;
-        }
-        LeaseState leaseNow = agedLeaseState(now);
+        LeaseState leaseNow = leaseWatch.stateAt(now);
         String election = "";
         boolean partnerWins = false;
         if (s != null && !standby && other.isPrimary()) {
@@ -400,7 +280,7 @@ public final class Keeper {
         boolean streaming = standby && age != null && age < config.detectionWindow().toMillis();
         Facts.Text text = new Facts.Text(config.partnerConninfo().address(), partnerName(other),
                 partnerWatch.lastFailure(), partnerWatch.unreachableMs(), me.describe(),
-                leaseText, permission.describe(), election,
+                leaseWatch.text(), permission.describe(), election,
                 lag == null ? "" : s.lsn() + " but the primary was last seen at "
                         + ServerState.formatLsn(partnerWatch.lastPrimaryLsn()));
         return new Facts(s != null, standby, s == null ? Fence.NONE : Fence.of(s.fenced()),
@@ -428,7 +308,7 @@ public final class Keeper {
 
     /** The watchdog thread: the write permission ran out before a renewal or the failsafe extended it. */
     private void onPermissionExpired() {
-        if (lastChanceRenewal()) {
+        if (leaseWatch.lastChanceRenewal(clusterId)) {
             return;
         }
         String reason = Fence.ISOLATED.prefix() + ": " + permission.describe() + "; neither the witness nor the"
@@ -440,35 +320,6 @@ public final class Keeper {
         } finally {
             actLock.unlock();
         }
-    }
-
-    /**
-     * One renewal, bounded by the watchdog session's short deadline (a quarter of the margin), before demoting: the
-     * permission also runs out when the heartbeat was merely busy (a slow promotion, a slow run) while the witness
-     * still answers. The margin covers this attempt (see LeaseTiming).
-     */
-    private boolean lastChanceRenewal() {
-        LeaseTiming t = leaseTiming();
-        long sent = nanoTime.getAsLong();
-        try {
-            LeaseView view = watchdogLease.renew(clusterId, config.nodeName(), t.ttl(), syncFlagSent);
-            if (view.heldBy(config.nodeName())) {
-                permission.extend(sent + t.writeAllowance().toNanos(), "last-chance renewal by the watchdog, term "
-                        + view.term());
-                LOG.info("The heartbeat had not renewed the lease in time; the watchdog renewed it (term {}) in {} ms",
-                        view.term(), Duration.ofNanos(nanoTime.getAsLong() - sent).toMillis());
-                return true;
-            }
-            LOG.warn("Last-chance renewal refused: the lease is {}", view.describe());
-        } catch (LeaseException e) {
-            LOG.warn("Last-chance renewal failed: {}", e.getMessage());
-        }
-        return false;
-    }
-
-    /** Records the sync_released flag sent with a renewal, for the watchdog's renewal. */
-    void sentSyncFlag(boolean flag) {
-        syncFlagSent = flag;
     }
 
     private void publishName(ServerState me) {
@@ -516,9 +367,9 @@ public final class Keeper {
         boolean leaseValid = lease == null || "standby".equals(role) || permission.allowedNow();
         status = new KeeperStatus(config.nodeName(), role, s != null, fenced, superseded, f.streamingFromPartner(),
                 s == null ? -1 : s.timeline(), s == null ? "" : s.lsn(), config.partnerConninfo().address(),
-                partnerState, lease == null ? "" : f.lease() == LeaseState.UNREACHABLE ? "unreachable: " + leaseText
-                : "reachable", f.failures(), config.keepaliveCount(), decision.name(), reason,
-                lease == null ? "" : leaseText, leaseView == null ? 0 : leaseView.term(), leaseValid,
+                partnerState, lease == null ? "" : f.lease() == LeaseState.UNREACHABLE ? "unreachable: "
+                + leaseWatch.text() : "reachable", f.failures(), config.keepaliveCount(), decision.name(), reason,
+                lease == null ? "" : leaseWatch.text(), leaseWatch.term(), leaseValid,
                 verdict.rule().name(), Instant.now());
     }
 }
