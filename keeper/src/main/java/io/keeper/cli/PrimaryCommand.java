@@ -12,6 +12,9 @@ import io.keeper.heartbeat.JdbcServerProbe;
 import io.keeper.heartbeat.PgSession;
 import io.keeper.heartbeat.ProbeResult;
 import io.keeper.heartbeat.ServerState;
+import io.keeper.lease.LeaseException;
+import io.keeper.lease.LeaseView;
+import io.keeper.lease.WitnessLease;
 import java.io.PrintWriter;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -88,22 +91,54 @@ final class PrimaryCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         KeeperConfig loaded = config.load();
         List<Look> looks = lookAtBoth(loaded);
-        Optional<NodeView> primary = PrimaryElection.rightfulPrimary(looks.get(0).view(), looks.get(1).view());
+        Optional<LeaseView> lease = readLease(loaded, looks);
+        Optional<NodeView> primary = rightful(looks, lease);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(document(primary.map(NodeView::name).orElse(null), looks)));
+            Map<String, Object> doc = document(primary.map(NodeView::name).orElse(null), looks);
+            doc.put("lease", lease.map(LeaseView::describe).orElse(null));
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
         } else {
             primary.ifPresent(p -> out.println(p.name()));
         }
         out.flush();
         if (primary.isEmpty()) {
             PrintWriter err = spec.commandLine().getErr();
-            err.println(noPrimaryReason(looks));
+            err.println(noPrimaryReason(looks) + lease.filter(l -> !l.holder().isEmpty())
+                    .map(l -> "; the lease is " + l.describe()).orElse(""));
             err.flush();
             return KeeperCommand.RUNTIME_FAILURE;
         }
         return 0;
+    }
+
+    /**
+     * With a witness whose lease names a holder, only the holder can be the rightful primary (a primary that lost
+     * the lease is about to demote itself); otherwise the election decides, as without a witness.
+     */
+    static Optional<NodeView> rightful(List<Look> looks, Optional<LeaseView> lease) {
+        Optional<String> holder = lease.map(LeaseView::holder).filter(h -> !h.isEmpty());
+        if (holder.isPresent()) {
+            return looks.stream().map(Look::view).filter(v -> v.name().equals(holder.get()) && v.isCandidate())
+                    .findFirst();
+        }
+        return PrimaryElection.rightfulPrimary(looks.get(0).view(), looks.get(1).view());
+    }
+
+    /** The witness's lease for this pair, when a witness is configured and answers. */
+    private static Optional<LeaseView> readLease(KeeperConfig loaded, List<Look> looks) {
+        Optional<Long> cluster = looks.stream().filter(l -> l.probe().answered())
+                .map(l -> l.probe().state().systemIdentifier()).findFirst();
+        if (loaded.witnessConninfo().isEmpty() || cluster.isEmpty()) {
+            return Optional.empty();
+        }
+        try (PgSession session = new PgSession(loaded.witnessConninfo().get(), System.getenv(), DEADLINE,
+                "primary-witness")) {
+            LeaseView view = new WitnessLease(session).read(cluster.get());
+            return view == LeaseView.NONE ? Optional.empty() : Optional.of(view);
+        } catch (LeaseException e) {
+            return Optional.empty();
+        }
     }
 
     /** Probes both servers at once, so the answer takes at most one DEADLINE. */

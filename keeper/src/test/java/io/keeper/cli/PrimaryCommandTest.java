@@ -161,4 +161,22 @@ class PrimaryCommandTest {
         assertNull(nodes.get(0).get("timeline"));
         assertEquals("unreachable: Connection refused (SQLSTATE 08001)", nodes.get(0).get("error"));
     }
+
+    @Test
+    void withAWitnessOnlyTheLeaseHolderIsTheRightfulPrimary() {
+        List<PrimaryCommand.Look> bothPrimaries = List.of(
+                PrimaryCommand.Look.of("node1", "h1:5432", answered(false, 3, "node1", ""), null),
+                PrimaryCommand.Look.of("node2", "h2:5432", answered(false, 2, "node2", ""), null));
+        io.keeper.lease.LeaseView node2Holds = new io.keeper.lease.LeaseView("node2", 4,
+                java.time.Duration.ofSeconds(2), false);
+        assertEquals("node2", PrimaryCommand.rightful(bothPrimaries, java.util.Optional.of(node2Holds))
+                .orElseThrow().name(), "the lease outranks the higher timeline");
+        assertEquals("node1", PrimaryCommand.rightful(bothPrimaries, java.util.Optional.empty()).orElseThrow().name(),
+                "without a lease the election decides");
+        List<PrimaryCommand.Look> holderIsStandby = List.of(
+                PrimaryCommand.Look.of("node1", "h1:5432", answered(false, 3, "node1", ""), null),
+                PrimaryCommand.Look.of("node2", "h2:5432", answered(true, 3, "node2", ""), null));
+        assertTrue(PrimaryCommand.rightful(holderIsStandby, java.util.Optional.of(node2Holds)).isEmpty(),
+                "a primary that lost the lease is about to demote itself: not the rightful primary");
+    }
 }
