@@ -115,14 +115,8 @@ final class AckedWriter implements AutoCloseable {
                     break;
                 }
             }
-            long pause = interval.toNanos() - (System.nanoTime() - started);
-            if (pause > 0) {
-                try {
-                    Thread.sleep(pause / 1_000_000, (int) (pause % 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+            if (!WriteRecorder.sleepRestOf(interval, started)) {
+                return;
             }
         }
     }

@@ -92,15 +92,23 @@ final class WriteRecorder implements AutoCloseable {
             synchronized (this) {
                 attempts.add(attempt);
             }
-            long pause = interval.toNanos() - (System.nanoTime() - sent);
-            if (pause > 0) {
-                try {
-                    Thread.sleep(pause / 1_000_000, (int) (pause % 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+            if (!sleepRestOf(interval, sent)) {
+                return;
             }
         }
+    }
+
+    /** Sleeps what is left of {@code interval} since {@code startedNanos}; false when interrupted. */
+    static boolean sleepRestOf(Duration interval, long startedNanos) {
+        long pause = interval.toNanos() - (System.nanoTime() - startedNanos);
+        if (pause > 0) {
+            try {
+                Thread.sleep(pause / 1_000_000, (int) (pause % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 }

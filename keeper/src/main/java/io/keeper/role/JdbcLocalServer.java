@@ -127,6 +127,27 @@ public final class JdbcLocalServer extends JdbcServer implements LocalServer {
                 + "', true), ''), false)");
     }
 
+    /**
+     * ALTER SYSTEM for keeper's own settings, then a reload: each pair is a setting and its new value, null to
+     * RESET it. The session declares each setting first and RESETs its own copy, so the reloaded value shows.
+     */
+    private void alterSystem(String what, String... settingsAndValues) throws ServerActionException {
+        run(what, ACTION_LIMIT, c -> {
+            try (Statement st = c.createStatement()) {
+                for (int i = 0; i < settingsAndValues.length; i += 2) {
+                    String setting = settingsAndValues[i];
+                    String value = settingsAndValues[i + 1];
+                    declare(st, setting);
+                    st.execute(value == null ? "ALTER SYSTEM RESET " + setting
+                            : "ALTER SYSTEM SET " + setting + " = " + literal(value));
+                    st.execute("RESET " + setting);
+                }
+                st.execute("SELECT pg_reload_conf()");
+            }
+            return null;
+        });
+    }
+
     /** A string literal for ALTER SYSTEM, which takes no bind parameters. */
     static String literal(String value) {
         return "'" + value.replace("'", "''") + "'";
@@ -134,15 +155,7 @@ public final class JdbcLocalServer extends JdbcServer implements LocalServer {
 
     @Override
     public void publishNodeName(String nodeName) throws ServerActionException {
-        run("publishing node_name", ACTION_LIMIT, c -> {
-            try (Statement st = c.createStatement()) {
-                declare(st, NODE_NAME_SETTING);
-                st.execute("ALTER SYSTEM SET " + NODE_NAME_SETTING + " = " + literal(nodeName));
-                st.execute("RESET " + NODE_NAME_SETTING);
-                st.execute("SELECT pg_reload_conf()");
-            }
-            return null;
-        });
+        alterSystem("publishing node_name", NODE_NAME_SETTING, nodeName);
     }
 
     @Override
@@ -168,29 +181,12 @@ public final class JdbcLocalServer extends JdbcServer implements LocalServer {
 
     @Override
     public void markFenced(String reason) throws ServerActionException {
-        run("recording why this server is fenced", ACTION_LIMIT, c -> {
-            try (Statement st = c.createStatement()) {
-                declare(st, FENCED_SETTING);
-                st.execute("ALTER SYSTEM SET " + FENCED_SETTING + " = " + literal(reason));
-                st.execute("RESET " + FENCED_SETTING);
-                st.execute("SELECT pg_reload_conf()");
-            }
-            return null;
-        });
+        alterSystem("recording why this server is fenced", FENCED_SETTING, reason);
     }
 
     @Override
     public void unfence() throws ServerActionException {
-        run("lifting the fence", ACTION_LIMIT, c -> {
-            try (Statement st = c.createStatement()) {
-                declare(st, FENCED_SETTING);
-                st.execute("ALTER SYSTEM RESET default_transaction_read_only");
-                st.execute("ALTER SYSTEM RESET " + FENCED_SETTING);
-                st.execute("RESET " + FENCED_SETTING);
-                st.execute("SELECT pg_reload_conf()");
-            }
-            return null;
-        });
+        alterSystem("lifting the fence", "default_transaction_read_only", null, FENCED_SETTING, null);
         session.reset();
     }
 
@@ -221,46 +217,21 @@ public final class JdbcLocalServer extends JdbcServer implements LocalServer {
 
     @Override
     public void announce(String event, long term) throws ServerActionException {
-        run("announcing the " + event + " event", ACTION_LIMIT, c -> {
-            try (Statement st = c.createStatement()) {
-                declare(st, PENDING_SETTING);
-                st.execute("ALTER SYSTEM SET " + PENDING_SETTING + " = " + literal(event));
-                st.execute("RESET " + PENDING_SETTING);
-                if (term > 0) {
-                    declare(st, TERM_SETTING);
-                    st.execute("ALTER SYSTEM SET " + TERM_SETTING + " = " + literal(Long.toString(term)));
-                    st.execute("RESET " + TERM_SETTING);
-                }
-                st.execute("SELECT pg_reload_conf()");
-            }
-            return null;
-        });
+        if (term > 0) {
+            alterSystem("announcing the " + event + " event", PENDING_SETTING, event, TERM_SETTING, Long.toString(term));
+        } else {
+            alterSystem("announcing the " + event + " event", PENDING_SETTING, event);
+        }
     }
 
     @Override
     public void clearPendingEvent() throws ServerActionException {
-        run("forgetting the announced event", ACTION_LIMIT, c -> {
-            try (Statement st = c.createStatement()) {
-                declare(st, PENDING_SETTING);
-                st.execute("ALTER SYSTEM RESET " + PENDING_SETTING);
-                st.execute("RESET " + PENDING_SETTING);
-                st.execute("SELECT pg_reload_conf()");
-            }
-            return null;
-        });
+        alterSystem("forgetting the announced event", PENDING_SETTING, null);
     }
 
     @Override
     public void recordTerm(long term) throws ServerActionException {
-        run("recording the lease term", ACTION_LIMIT, c -> {
-            try (Statement st = c.createStatement()) {
-                declare(st, TERM_SETTING);
-                st.execute("ALTER SYSTEM SET " + TERM_SETTING + " = " + literal(Long.toString(term)));
-                st.execute("RESET " + TERM_SETTING);
-                st.execute("SELECT pg_reload_conf()");
-            }
-            return null;
-        });
+        alterSystem("recording the lease term", TERM_SETTING, Long.toString(term));
     }
 
     @Override
