@@ -100,7 +100,14 @@ class RejoinOnRealServersTest {
             assertEquals(List.of("b-row", "common"), rows, "B's row replicated, A's divergent row gone");
         }
         try (Connection b = connect(PORT_B)) {
-            assertEquals(List.of("streaming"), query(b, "SELECT state FROM pg_stat_replication"));
+            // pg_rewind already copied B's row, so A may still be connecting its WAL receiver at this point.
+            List<String> states = List.of();
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (System.nanoTime() < deadline
+                    && !(states = query(b, "SELECT state FROM pg_stat_replication")).equals(List.of("streaming"))) {
+                Thread.sleep(100);
+            }
+            assertEquals(List.of("streaming"), states);
         }
         String autoConf = Files.readString(dataA.resolve("postgresql.auto.conf"));
         assertFalse(autoConf.contains("keeper.fenced"), autoConf);
