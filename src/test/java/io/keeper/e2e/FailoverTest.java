@@ -29,6 +29,15 @@ class FailoverTest {
         return Duration.ofNanos(System.nanoTime() - faultNanos).toMillis();
     }
 
+    /**
+     * The failover_log rows of {@code node} once there is at least one: keeper writes the row right after it has
+     * confirmed the promotion, a moment after the server already takes writes.
+     */
+    static List<Map<String, String>> awaitFailoverLog(PgNode node) {
+        return Await.until(node + "'s failover_log row", Duration.ofSeconds(10), () -> Sql.failoverLog(node),
+                rows -> !rows.isEmpty());
+    }
+
     static Map<String, String> afterCommandEnv(PgNode node, String event) {
         String text = Await.until("after_command for " + event + " on " + node, Duration.ofSeconds(30),
                 () -> node.readFile("/tmp/after-" + event + ".env").orElse(""), s -> !s.isEmpty());
@@ -53,7 +62,7 @@ class FailoverTest {
                     writableMs);
 
             assertFalse(pair.node2().isInRecovery());
-            List<Map<String, String>> log = Sql.failoverLog(pair.node2());
+            List<Map<String, String>> log = awaitFailoverLog(pair.node2());
             assertEquals(1, log.size(), "one failover_log row: " + log);
             assertEquals("node2", log.get(0).get("host"));
             assertEquals("promoted", log.get(0).get("event"));
@@ -91,8 +100,7 @@ class FailoverTest {
             System.out.printf("[measure] primary postmaster SIGKILL: fault-to-writable %d ms%n", writableMs);
 
             assertFalse(pair.node2().isInRecovery());
-            Map<String, String> row = Await.until("node2's failover_log row", Duration.ofSeconds(10),
-                    () -> Sql.failoverLog(pair.node2()), rows -> !rows.isEmpty()).get(0);
+            Map<String, String> row = awaitFailoverLog(pair.node2()).get(0);
             assertEquals("node2", row.get("host"));
             Await.until("node1's keeper to notice its own server is gone", Duration.ofSeconds(30),
                     () -> pair.node1().keeperLog().contains("Local server 127.0.0.1:5432 is not available"));
@@ -118,7 +126,7 @@ class FailoverTest {
                 System.out.printf("[measure] primary frozen: fault-to-writable %d ms (keepalive_time 1s x 4)%n",
                         writableMs);
                 assertFalse(pair.node2().isInRecovery());
-                assertEquals("node2", Sql.failoverLog(pair.node2()).get(0).get("host"));
+                assertEquals("node2", awaitFailoverLog(pair.node2()).get(0).get("host"));
             } finally {
                 pair.node1().unpause();
             }
