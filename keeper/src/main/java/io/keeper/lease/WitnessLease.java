@@ -122,6 +122,21 @@ public final class WitnessLease implements Lease {
         return "witness " + session.conninfo().address();
     }
 
+    /**
+     * CREATE TABLE IF NOT EXISTS is not safe against itself: when both keepers of a new pair run it at the same
+     * moment, one of them fails on the catalog's unique index (23505) or finds the table just created (42P07).
+     * Either means the table is there now.
+     */
+    private static void createTable(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(DDL);
+        } catch (SQLException e) {
+            if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
+                throw e;
+            }
+        }
+    }
+
     private static LeaseView readRow(Connection c, long cluster) throws SQLException {
         try (PreparedStatement st = c.prepareStatement(READ)) {
             st.setLong(1, cluster);
@@ -143,9 +158,7 @@ public final class WitnessLease implements Lease {
         try {
             return session.call(c -> {
                 if (!tableReady) {
-                    try (Statement st = c.createStatement()) {
-                        st.execute(DDL);
-                    }
+                    createTable(c);
                     tableReady = true;
                 }
                 return work.apply(c);

@@ -122,6 +122,7 @@ final class Demotions {
     /** The lease watchdog's first step: stop taking writes now, without waiting for anything. */
     void stopAtOnce(String why) {
         long start = a.nanoTime.getAsLong();
+        a.watchdogActedNanos = start;
         if (a.demoter != null) {
             String failure = a.demoter.stopNow();
             if (failure == null) {

@@ -19,6 +19,8 @@ package io.keeper.role;
  * @param partnerSeenAsPrimary the partner answered as a primary at least once since keeper started
  * @param heardFromPrimaryMs on a standby: ms since WAL last arrived from the primary, null when never since start
  * @param windowMs the detection window in ms
+ * @param silenceMs how long no WAL may have arrived before a promotion: the window, less a tolerance of an eighth
+ *                  of the lease margin so that a run landing a few ms early does not wait a whole keepalive_time
  * @param lagBytes on a standby: how far the primary was last seen ahead of what arrived here, null when unknown
  * @param maxLagBytes maximum_lag_on_failover, -1 = no limit
  * @param streamingFromPartner on a standby: its WAL receiver streams (data within the detection window)
@@ -34,7 +36,7 @@ package io.keeper.role;
 public record Facts(boolean localAnswered, boolean standby, Fence fence, String fenceReason,
                     boolean partnerAnswered, boolean partnerPrimary, boolean partnerStandby, boolean partnerForeign,
                     boolean partnerTimelineNotAhead, boolean partnerWinsElection, int failures, int keepaliveCount,
-                    boolean partnerSeenAsPrimary, Long heardFromPrimaryMs, long windowMs, Long lagBytes,
+                    boolean partnerSeenAsPrimary, Long heardFromPrimaryMs, long windowMs, long silenceMs, Long lagBytes,
                     long maxLagBytes, boolean streamingFromPartner, LeaseState lease, boolean writeAllowed,
                     boolean synchronous, boolean syncSaved, boolean standbyStreams, boolean pendingEvent,
                     boolean rejoin, Text text) {

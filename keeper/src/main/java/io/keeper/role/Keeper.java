@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
 public final class Keeper {
 
     private static final Logger LOG = LoggerFactory.getLogger(Keeper.class);
+    /** How often, and how far apart, the failsafe looks again for this run's heartbeat on the standby. */
+    private static final int FAILSAFE_LOOKS = 3;
+    private static final Duration FAILSAFE_PAUSE = Duration.ofMillis(30);
 
     private final LocalServer local;
     private final PartnerServer partner;
@@ -243,14 +246,38 @@ public final class Keeper {
     private void failsafe(ServerState me, ProbeResult other, long[] marker) {
         if (other.isStandby() && other.state().systemIdentifier() == me.systemIdentifier()) {
             long received = other.state().lsnBytes();
+            // The probe raced this run's heartbeat (the standby flushes what it receives before it reports it):
+            // look again a few times, briefly, so the proof is this run's and the permission reaches a window
+            // past it rather than past the previous run's.
+            for (int look = 0; marker != null && received < marker[0] && look < FAILSAFE_LOOKS; look++) {
+                if (!pause(FAILSAFE_PAUSE)) {
+                    break;
+                }
+                ProbeResult again = partner.probe();
+                if (!again.isStandby()) {
+                    break;
+                }
+                received = again.state().lsnBytes();
+            }
             long[] proof = marker != null && received >= marker[0] ? marker
                     : previousMarker != null && received >= previousMarker[0] ? previousMarker : null;
             if (proof != null) {
                 permission.extend(proof[1] + config.detectionWindow().minus(leaseTiming().margin()).toNanos(),
-                        "failsafe: the standby received this primary's WAL up to " + other.state().lsn());
+                        "failsafe: the standby received this primary's WAL up to " + ServerState.formatLsn(received));
             }
         }
         leaseWatch.noteSyncCatchUp(other);
+    }
+
+    /** Sleeps briefly; false when interrupted (keeper is stopping). */
+    private static boolean pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private Facts facts(Observation seen) {
@@ -287,7 +314,9 @@ public final class Keeper {
                 s == null ? "" : s.fenced(), other.answered(), other.isPrimary(), other.isStandby(),
                 partnerWatch.foreign(), s != null && other.answered() && other.state().timeline() <= s.timeline(),
                 partnerWins, partnerWatch.failures(), config.keepaliveCount(), partnerWatch.seenAsPrimary(),
-                standby ? heard : null, config.detectionWindow().toMillis(), lag, config.maximumLagOnFailover(),
+                standby ? heard : null, config.detectionWindow().toMillis(),
+                config.detectionWindow().minus(leaseTiming().margin().dividedBy(8)).toMillis(), lag,
+                config.maximumLagOnFailover(),
                 streaming, lease == null ? LeaseState.NO_ARBITER : leaseNow, permission.allowedNow(),
                 s != null && !s.synchronousStandbyNames().isEmpty(),
                 s != null && !s.savedSynchronousStandbyNames().isEmpty(), s != null && s.streamingStandbys() > 0,

@@ -34,6 +34,8 @@ final class RoleActions {
     boolean demotedForReal;
     private String lastRule = "";
     volatile ServerState lastLocal;
+    /** When the lease watchdog last began to demote (monotonic nanos), 0 when never. */
+    volatile long watchdogActedNanos;
     private final Promotions promotions = new Promotions(this);
     private final Demotions demotions = new Demotions(this);
 
@@ -90,6 +92,12 @@ final class RoleActions {
         ServerState me = seen.me().answered() ? seen.me().state() : null;
         if (me != null) {
             lastLocal = me;
+        }
+        if (watchdogActedNanos != 0 && watchdogActedNanos - seen.startedNanos() > 0) {
+            // The lease watchdog demoted this server after this run looked at it: what the run saw is stale.
+            reasonOverride = "the lease watchdog demoted this server after this run looked; the next run sees it anew";
+            LOG.info("{}", reasonOverride);
+            return Decision.FENCED;
         }
         String reason = verdict.reason();
         boolean changed = !verdict.rule().name().equals(lastRule);

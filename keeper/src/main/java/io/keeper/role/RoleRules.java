@@ -84,7 +84,7 @@ public final class RoleRules {
                             + " but it was never seen alive as primary since keeper started, so this standby cannot"
                             + " tell a dead primary from a wrong partner_conninfo or a cold start"),
             row("wal-still-arrives", Role.STANDBY, "WAL arrived from the primary within the detection window",
-                    f -> f.heardFromPrimaryMs() != null && f.heardFromPrimaryMs() < f.windowMs(),
+                    f -> f.heardFromPrimaryMs() != null && f.heardFromPrimaryMs() < f.silenceMs(),
                     Action.REFUSE_PROMOTION,
                     f -> "the WAL receiver got data from the primary " + f.heardFromPrimaryMs() + " ms ago, within"
                             + " the " + f.windowMs() + " ms detection window: the primary is alive and only the"

@@ -313,6 +313,28 @@ class KeeperLeaseTest {
     }
 
     @Test
+    void theFailsafeLooksAgainWhenItsProbeRacedThisRunsHeartbeat() throws Exception {
+        healthyPair();
+        node1.link.up = false;
+        long[] previous = {node1.server.walLsn};
+        int[] probes = {0};
+        // The standby flushes what it receives before it reports it: the first probe of each run still shows the
+        // previous run's heartbeat, a look a moment later shows this run's.
+        node1.partner.dynamic = () -> {
+            long lsn = probes[0]++ % 2 == 0 ? previous[0] : node1.server.walLsn;
+            return ProbeResult.answered(new ServerState(true, 1, ServerState.formatLsn(lsn), 7L, "", "", 0, "node2",
+                    "", 80L, false, null), Duration.ofMillis(2));
+        };
+        for (int i = 0; i < 3; i++) {
+            previous[0] = node1.server.walLsn;
+            assertEquals(Decision.WATCHING, node1.run());
+            long ms = node1.keeper.permission().remainingMs();
+            assertEquals(TIMING.writeAllowance().toMillis(), ms, "a whole allowance past this run's heartbeat");
+            advance(T);
+        }
+    }
+
+    @Test
     void whenOnlyTheWitnessIsDownThePairCarriesOnUnderTheFailsafe() throws Exception {
         healthyPair();
         node1.link.up = false;

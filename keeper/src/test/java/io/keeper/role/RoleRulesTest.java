@@ -56,7 +56,7 @@ class RoleRulesTest {
         Facts facts() {
             return new Facts(localAnswered, standby, fence, fence == Fence.NONE ? "" : fence.prefix() + ": why",
                     partnerAnswered, partnerPrimary, partnerStandby, partnerForeign, partnerTimelineNotAhead,
-                    partnerWins, failures, 3, seenAsPrimary, heardMs, 3000, lag, 16 << 20, streaming, lease,
+                    partnerWins, failures, 3, seenAsPrimary, heardMs, 3000, 2906, lag, 16 << 20, streaming, lease,
                     writeAllowed, synchronous, syncSaved, standbyStreams, pending, rejoin,
                     new Facts.Text("node1:5432", "node1", "connect timed out", 3100, "standby", "held by node1",
                             "writes allowed", "", ""));
@@ -84,7 +84,12 @@ class RoleRulesTest {
         f.seenAsPrimary = false;
         assertEquals("never-seen-primary", f.rule());
         f = new F().dead();
-        f.heardMs = 2999L;
+        f.heardMs = 2905L;
+        assertEquals("wal-still-arrives", f.rule());
+        f.heardMs = 2906L;
+        assertEquals("promote", f.rule(), "within the tolerance of the window");
+        f = new F().dead();
+        f.heardMs = 2000L;
         assertEquals("wal-still-arrives", f.rule());
         f = new F().dead();
         f.lag = (16L << 20) + 1;
