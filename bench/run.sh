@@ -8,7 +8,7 @@
 #   bash bench/run.sh --report-only   rewrite the report from the last run's bench/.work/results
 #
 # Not part of the tests or CI. Needs root on a Debian 12 machine (it starts Docker through
-# src/test/docker/engine.sh and builds the image keeper-bench:1 with debootstrap). Exits 1 when any
+# src/test/docker/engine.sh and builds the image keeper-bench:2 with debootstrap). Exits 1 when any
 # run it attempted could not be measured; a tool that cannot work here is reported with the reason.
 set -uo pipefail
 cd "$(dirname "$0")/.."
