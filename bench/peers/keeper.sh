@@ -15,7 +15,10 @@ tool_version() {
 keeper_watching() { docker exec "$SET-node2" grep -q 'Partner node1:5432 is primary' /var/log/keeper.log; }
 keeper_primary_ready() { docker exec "$SET-node1" grep -q 'Local server 127.0.0.1:5432 is primary' /var/log/keeper.log; }
 
-tool_up() {
+tool_up() { keeper_pair_up "$1"; }
+
+# The pair with keeper on both nodes (SYNC=$1), with KEEPER_SETTINGS in each keeper.conf.
+keeper_pair_up() {
   local sync=$1
   printf '%s\n' "$KEEPER_SETTINGS" > "$RUN_DIR/keeper-settings.conf"
   # keeper is started once the pair is built, as an operator enables the service: started earlier,
