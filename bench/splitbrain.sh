@@ -118,8 +118,8 @@ sb_witness_primary() {
   local t0; t0=$(now_ms)
   docker start "$SET-node3" "$SET-node1" >/dev/null
   await_recovery || { SB_NOTE="after node1 and the witness restarted: $RECOVERY_NOTE"; return 1; }
-  SB_INFO+="; after both restarted, writes resumed on"
-  SB_INFO+=" $(last_ack_host) $(( $(< "$RUN_DIR/recovered") - t0 )) ms later (timeline $(highest_timeline))"
+  SB_INFO+="; writes resumed on $(last_ack_host) $(( $(< "$RUN_DIR/recovered") - t0 )) ms after both started"
+  SB_INFO+=" again (timeline $(highest_timeline))"
   END_PROMOTIONS=$PROMOTIONS   # a promotion after the restart is the pair coming back, not a fault
 }
 

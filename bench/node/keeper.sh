@@ -38,6 +38,9 @@ if [ "${1:-}" = start-keeper ]; then
   exit 0
 fi
 
+# Read before anything else: `start-keeper` may run (and enable keeper) while this boot is still going.
+enabled_at_boot=0
+[ -f /etc/keeper/enabled ] && enabled_at_boot=1
 prepare_host
 touch "$KEEPER_LOG" && chown postgres:postgres "$KEEPER_LOG"
 mkdir -p /etc/keeper /opt/keeper && cp /bench-build/keeper.jar /opt/keeper/keeper.jar
@@ -68,7 +71,7 @@ if [ "$start_pg" = 1 ]; then
   start_postgres
   log "postgres up"
 fi
-if [ "${KEEPER_AUTOSTART:-1}" = 1 ] || [ -f /etc/keeper/enabled ]; then
+if [ "${KEEPER_AUTOSTART:-1}" = 1 ] || [ "$enabled_at_boot" = 1 ]; then
   keeper_loop &
 fi
 idle_forever

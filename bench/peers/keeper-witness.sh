@@ -16,11 +16,18 @@ lease_row() { sql node3 "SELECT holder, term, round(extract(epoch FROM expires_a
 lease_held_by() { [[ $(sql node3 "SELECT holder FROM keeper_lease WHERE expires_at > now()") == "$1" ]]; }
 answers() { [[ $(sql "$1" "SELECT 1") == 1 ]]; }
 
+# node1's keeper first, until it holds the lease, then node2's: two keepers that start at the same
+# moment both run CREATE TABLE IF NOT EXISTS keeper_lease on the witness, one of them can fail
+# ("duplicate key value violates unique constraint pg_type_typname_nsp_index"), and a primary's keeper
+# whose first renewal failed demotes its server (seen in this bench: the pair was left without a primary).
 tool_up() {
   start_node node3 witness
   wait_until 60 "the witness to answer" answers node3 || return 1
-  keeper_pair_up "$1" || return 1
-  wait_until 30 "node1 to hold the lease on the witness" lease_held_by node1
+  keeper_pair_built "$1" || return 1
+  start_keeper node1
+  wait_until 30 "node1 to hold the lease on the witness" lease_held_by node1 || return 1
+  start_keeper node2
+  wait_until 60 "node2's keeper to see node1 as primary" keeper_watching
 }
 
 tool_settings_md() {
