@@ -152,14 +152,16 @@ inject() {
 }
 
 # A fresh network and cluster (SYNC=1: synchronous replication) with the load client committing on
-# it (and probing CLIENT_PROBES, when the peer script sets it). On failure returns 1 with the reason,
-# for the run's note, in SETUP_NOTE.
+# it (and probing CLIENT_PROBES, when the peer script sets it) and LOAD_COMMITS acknowledged. LOAD_PAUSE_MS
+# (default 0: as fast as it can) is the client's pause between commits. On failure returns 1 with the
+# reason, for the run's note, in SETUP_NOTE.
+LOAD_PAUSE_MS=0 LOAD_COMMITS=200
 cluster_under_load() {
   SETUP_NOTE=
   cleanup_all; new_network
   if ! tool_up "$1"; then
     SETUP_NOTE="cluster did not come up"; return 1
-  elif ! start_client "$CLIENT_HOSTS" 0 "${CLIENT_PROBES:-}" || ! await_load 200; then
+  elif ! start_client "$CLIENT_HOSTS" "$LOAD_PAUSE_MS" "${CLIENT_PROBES:-}" || ! await_load "$LOAD_COMMITS"; then
     SETUP_NOTE="load client got no commit acknowledged"; return 1
   fi
 }

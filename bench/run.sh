@@ -40,8 +40,8 @@ for a in "$@"; do [[ $a == *" "* ]] && ARGS+=" \"$a\"" || ARGS+=" $a"; done   # 
 usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; cat <<EOU
 Options: --part "PART...", --runs N (crash and pgkill, and the crash with a witness), --splitbrain-runs N
 (the other split-brain scenarios), --tools "TOOL...", --scenarios "crash pgkill", --splitbrain-scenarios
-"crash linkcut isolate witness-kill witness-primary", --replication "async sync", --freeze-count N,
---footprint-minutes N, --out DIR, --report-only, --smoke.
+"crash linkcut isolate witness-kill witness-kill-light witness-primary", --replication "async sync",
+--freeze-count N, --footprint-minutes N, --out DIR, --report-only, --smoke.
 EOU
 }
 while (($#)); do

@@ -9,7 +9,7 @@
 SB_TOOL=keeper-witness
 SB_CUT_S=${SB_CUT_S:-10}           # how long linkcut keeps the link between the nodes cut
 SB_OBSERVE_S=${SB_OBSERVE_S:-15}   # how long witness-kill and witness-primary watch for a wrong promotion
-SB_SCENARIOS_ALL="crash linkcut isolate witness-kill witness-primary"
+SB_SCENARIOS_ALL="crash linkcut isolate witness-kill witness-kill-light witness-primary"
 
 # Replications each scenario runs with, and how many promotions it expects.
 sb_replications() { case $1 in crash|linkcut|isolate) echo "async sync" ;; *) echo async ;; esac; }
@@ -76,7 +76,7 @@ sb_linkcut() {
   cut_links node1 node2 || { SB_NOTE="iptables failed in node1"; return 1; }
   sleep "$SB_CUT_S"
   heal_and_rejoin node1 node1 || return 1
-  await_load 200 || SB_INFO="fewer than 200 commits acknowledged in the 60 s after the heal"
+  await_load "$LOAD_COMMITS" || SB_INFO="fewer than $LOAD_COMMITS commits acknowledged in the 60 s after the heal"
 }
 
 # 3: node1 cut off from node2 and the witness; the client still reaches it. Healed once node2 takes
@@ -88,7 +88,9 @@ sb_isolate() {
   heal_and_rejoin node1 node2
 }
 
-# 5: the witness killed while the pair is healthy, for SB_OBSERVE_S; then started again.
+# 5: the witness killed while the pair is healthy, for SB_OBSERVE_S; then started again. witness-kill-light:
+# the same under a light load (a commit every 100 ms, as in the footprint run): the failsafe that keeps
+# the primary writable has less WAL streaming to prove the standby is in step.
 sb_witness_kill() {
   docker kill "$SET-node3" >/dev/null
   sleep "$SB_OBSERVE_S"
@@ -99,8 +101,9 @@ sb_witness_kill() {
   else
     SB_INFO="node1 held no valid lease 60 s after the witness restarted ($(lease_row))"
   fi
-  await_load 200 || SB_INFO+="; fewer than 200 commits acknowledged in the 60 s after that"
+  await_load "$LOAD_COMMITS" || SB_INFO+="; fewer than $LOAD_COMMITS commits acknowledged in the 60 s after that"
 }
+sb_witness_kill_light() { sb_witness_kill; }
 
 # 6: the witness and the primary killed together: node2 must stay a standby for SB_OBSERVE_S. Then both
 # start again (node1 through keeper guard) and the writes must resume.
@@ -135,6 +138,8 @@ run_splitbrain() {
   local note="" status=failed fields=() reboot_fields=() out expected suspicious=0
   expected=$(sb_expected_promotions "$scenario")
   SB_NOTE= SB_INFO= REJOIN_MS= PROMOTIONS= END_PROMOTIONS=
+  LOAD_PAUSE_MS=0 LOAD_COMMITS=200
+  [[ $scenario == *-light ]] && LOAD_PAUSE_MS=100 LOAD_COMMITS=20
   REBOOT_STATUS=failed REBOOT_NOTE="crash not measured" REBOOT_PROMOTIONS=
   if cluster_under_load "$sync"; then
     local state; state=$(sync_state node1)

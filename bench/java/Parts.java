@@ -179,10 +179,22 @@ final class Parts {
         return switch (p.name()) {
             case "footprint" -> "start-ups; " + p.get("footprint_minutes") + " min of a healthy pair"
                     + (p.get("beside").isEmpty() ? " (alone)" : " (beside part " + p.get("beside") + ")");
-            case "splitbrain" -> "keeper with a witness: " + p.get("splitbrain_scenarios").replace("crash",
-                    "crash × " + p.get("runs") + ",") + " × " + p.get("splitbrain_runs") + " (" + p.get("replications") + ")";
+            case "splitbrain" -> "keeper with a witness: " + splitBrainRuns(p) + " (" + p.get("replications") + ")";
             default -> p.get("tools");
         };
+    }
+
+    /** "crash × 5; linkcut isolate ... × 5": the crash runs as many times as the failover runs. */
+    private static String splitBrainRuns(Part p) {
+        List<String> scenarios = new ArrayList<>(List.of(p.get("splitbrain_scenarios").trim().split("\\s+")));
+        List<String> done = new ArrayList<>();
+        if (scenarios.remove("crash")) {
+            done.add("crash × " + p.get("runs"));
+        }
+        if (!scenarios.isEmpty()) {
+            done.add(String.join(" ", scenarios) + " × " + p.get("splitbrain_runs"));
+        }
+        return String.join("; ", done);
     }
 
     /** What a part left out of the full set. */
