@@ -2,12 +2,12 @@
 # keeper's benchmark suite: failover time, lost commits, false failovers, split brain and footprint of
 # keeper and of the failover tools Debian ships (repmgr, Patroni, pg_auto_failover), on the same containers.
 #
-#   bash bench/run.sh                    every part (about 80 min), writes docs/benchmarks.md, .png, -*.csv
+#   bash bench/run.sh                    every part (about 65 min), writes docs/benchmarks.md, .png, -*.csv
 #   bash bench/run.sh --part splitbrain  one part (or several: --part "keeper footprint"); the report
 #                                        merges it with the last results of every other part
 #   bash bench/run.sh --report-only      rewrite the report from the last results of every part
 #   bash bench/run.sh --smoke            crash x 1 for keeper only (about 2 min), report in bench/.work/smoke
-#   bash bench/run.sh --smoke --part splitbrain   each split-brain scenario once (about 7 min)
+#   bash bench/run.sh --smoke --part splitbrain   each split-brain scenario once, async (about 3 min)
 #   bash bench/run.sh --runs 2 --tools "keeper repmgr" --freeze-count 5 --footprint-minutes 2
 #
 # Parts: keeper, repmgr, patroni, pg_auto_failover (each: that tool's crash and pgkill runs and its
@@ -37,7 +37,7 @@ SB_SCENARIOS=
 REPORT_ONLY=0
 ARGS=
 for a in "$@"; do [[ $a == *" "* ]] && ARGS+=" \"$a\"" || ARGS+=" $a"; done   # for the report
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; cat <<EOU
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; cat <<EOU
 Options: --part "PART...", --runs N (crash and pgkill, and the crash with a witness), --splitbrain-runs N
 (the other split-brain scenarios), --tools "TOOL...", --scenarios "crash pgkill", --splitbrain-scenarios
 "crash linkcut isolate witness-kill witness-kill-light witness-primary", --replication "async sync",

@@ -39,13 +39,26 @@ highest_timeline() {
 }
 promotions_since_start() { echo $(( $(highest_timeline) - TL0 )); }
 
-# heal_and_rejoin NODE PRIMARY: removes NODE's iptables rules; REJOIN_MS = until PRIMARY has a standby
-# streaming again.
+# streams_from STANDBY PRIMARY: PRIMARY has a streaming WAL sender to STANDBY, and STANDBY's WAL receiver
+# streams PRIMARY's current timeline. Both sides: a forked old primary briefly streams the old timeline
+# up to the fork before it is rewound (only the primary's view would count that), and a receiver whose
+# link was cut still says streaming until its connection times out (only the standby's view would).
+streams_from() {
+  local tl; tl=$(timeline_of "$2")
+  [[ $tl =~ ^[0-9]+$ ]] || return 1
+  [[ $(sql "$2" "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'
+                 AND client_addr = '$(ip_of "$1")'") -ge 1 ]] || return 1
+  [[ $(sql "$1" "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'
+                 AND received_tli = $tl AND sender_host IN ('$2', '$(ip_of "$2")')") == 1 ]]
+}
+
+# heal_and_rejoin NODE STANDBY PRIMARY: removes NODE's iptables rules; REJOIN_MS = until STANDBY
+# streams from PRIMARY again.
 heal_and_rejoin() {
   local t0; t0=$(now_ms)
   heal_links "$1" || { SB_NOTE="could not remove the iptables rules in $1"; return 1; }
-  wait_until 120 "$2 to have a streaming standby again" is_streaming "$2" \
-    || { SB_NOTE="$2 had no streaming standby within 120 s of the heal"; return 1; }
+  wait_until 120 "$2 to stream from $3 again" streams_from "$2" "$3" \
+    || { SB_NOTE="$2 did not stream from $3 within 120 s of the heal"; return 1; }
   REJOIN_MS=$(( $(now_ms) - t0 ))
 }
 
@@ -59,7 +72,7 @@ sb_crash() {
   echo "$(now_ms) node1" > "$RUN_DIR/reboot"
   docker start "$SET-node1" >/dev/null || { REBOOT_NOTE="docker start node1 failed"; return 0; }
   local t0; t0=$(now_ms)
-  if wait_until 120 "node1 to stream from node2 after its reboot" is_streaming node2; then
+  if wait_until 120 "node1 to stream from node2 after its reboot" streams_from node1 node2; then
     REJOIN_MS=$(( $(now_ms) - t0 ))
     sleep 2   # the probes go on writing to node1: a late write there would show now
     REBOOT_PROMOTIONS=$(( $(promotions_since_start) - PROMOTIONS ))
@@ -75,7 +88,7 @@ sb_crash() {
 sb_linkcut() {
   cut_links node1 node2 || { SB_NOTE="iptables failed in node1"; return 1; }
   sleep "$SB_CUT_S"
-  heal_and_rejoin node1 node1 || return 1
+  heal_and_rejoin node1 node2 node1 || return 1
   await_load "$LOAD_COMMITS" || SB_INFO="fewer than $LOAD_COMMITS commits acknowledged in the 60 s after the heal"
 }
 
@@ -85,7 +98,7 @@ sb_isolate() {
   cut_links node1 node2 node3 || { SB_NOTE="iptables failed in node1"; return 1; }
   await_recovery || { SB_NOTE=$RECOVERY_NOTE; return 1; }
   sleep 2   # the probes go on writing to node1: a late write there would show now
-  heal_and_rejoin node1 node2
+  heal_and_rejoin node1 node1 node2
 }
 
 # 5: the witness killed while the pair is healthy, for SB_OBSERVE_S; then started again. witness-kill-light:

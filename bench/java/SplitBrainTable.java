@@ -111,8 +111,9 @@ final class SplitBrainTable {
                         + " fault to the end of the run. Goal for 5. and 5b.: about 1 s (every run checked against "
                         + Report.fmt(WITNESS_GAP_LIMIT_MS / 1000.0) + " s).\n")
                 .append("- **old partner streams again**: after the heal (2., 3.) or the container start (4.), until the"
-                        + " primary has a streaming standby again (with `on_superseded = rejoin`, keeper rewinds a"
-                        + " superseded old primary).\n")
+                        + " primary's WAL sender streams to the other node and that node's WAL receiver streams the"
+                        + " primary's current timeline (with `on_superseded = rejoin`, keeper rewinds a superseded"
+                        + " old primary first).\n")
                 .append("- **unexpected promotions**: timelines the pair moved on by (history files in `pg_wal` of"
                         + " either node), beyond the one failover 1. and 3. expect; for 6., counted while both were"
                         + " down; for 4., counted after the reboot.\n")
