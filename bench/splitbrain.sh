@@ -174,6 +174,8 @@ run_splitbrain() {
         IFS=, read -r rec miss acked on stall two two_ms reboot_acks reboot_ms extra <<< "$out"
         local unexpected=$(( END_PROMOTIONS > expected ? END_PROMOTIONS - expected : 0 ))
         (( unexpected + two + ${reboot_acks:-0} + ${REBOOT_PROMOTIONS:-0} > 0 )) && suspicious=1
+        [[ -n $rec ]] && (( rec > 2 * TOOL_FREEZE_MS + 1000 )) && suspicious=1   # slower than the target
+        [[ $scenario == witness-kill* ]] && (( stall > 1500 )) && suspicious=1
         fields=(recovery_ms="$rec" missing_acks="$miss" acked_commits="$acked" recovered_on="$on"
           longest_stall_ms="$stall" false_failovers="$unexpected" two_writers_acks="$two" two_writers_ms="$two_ms")
         [[ $scenario == crash ]] || fields+=(rejoin_ms="$REJOIN_MS")
