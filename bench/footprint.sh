@@ -36,7 +36,7 @@ run_footprint() {
   cleanup_all; new_network
   source "$BENCH_DIR/peers/keeper.sh"
   if ! tool_up 0 || ! start_client node1,node2 100 || ! await_load 5; then
-    save_logs; record keeper startup - 1 failed "" "" "" "" "" "" "" "pair did not come up"; cleanup_all
+    save_logs; record keeper startup - 1 failed "pair did not come up"; cleanup_all
     touch "$RUN_DIR/startups-done"; return 1
   fi
   local i pid launched ms
@@ -48,9 +48,9 @@ run_footprint() {
         "(( \$(docker exec $SET-node2 grep -c 'bench: launching keeper' /var/log/keeper.log) > $launched ))" \
         && sleep 1 && wait_until 60 "keeper's first probe" startup_ms node2 \
         && ms=$(startup_ms node2) && [[ $ms =~ ^[0-9]+$ ]]; then
-      record keeper startup - "$i" ok "" "" "" "" "" "" "$ms" "standby of a running pair"
+      record keeper startup - "$i" ok "standby of a running pair" startup_ms="$ms"
     else
-      record keeper startup - "$i" failed "" "" "" "" "" "" "" "no first probe logged"; ok=0
+      record keeper startup - "$i" failed "no first probe logged"; ok=0
     fi
     sleep 2
   done

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the benchmark image keeper-bench:1 with src/test/docker/debootstrap-image.sh, like the test
+# Builds the benchmark image keeper-bench:2 with src/test/docker/debootstrap-image.sh, like the test
 # image: Debian packages from this host's mirror, no container registry. One image for every tool, so
 # keeper and its peers run on identical nodes. Skipped when the image exists with the same label.
 # `image.sh --name` prints the image name; `image.sh --finish ROOTFS` is the build's last step.
@@ -7,9 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Bump the tag whenever SUITE, PACKAGES or the finish step below changes.
-IMAGE=keeper-bench:1
+IMAGE=keeper-bench:2
 SUITE=bookworm
-PACKAGES=postgresql-15,openjdk-17-jre-headless,procps,iproute2,util-linux,ca-certificates,\
+PACKAGES=postgresql-15,openjdk-17-jre-headless,procps,iproute2,iptables,util-linux,ca-certificates,\
 postgresql-15-repmgr,postgresql-15-auto-failover,patroni,python3-psycopg2,python3-etcd,\
 etcd-server,etcd-client
 

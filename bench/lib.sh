@@ -43,11 +43,13 @@ HOSTS_ARGS=()
 for h in node1 node2 node3 client; do HOSTS_ARGS+=(--add-host "$h:$(ip_of "$h")"); done
 
 # start_node NAME TOOL [ENV=VALUE...]: a container from the bench image running bench/node/TOOL.sh.
+# NODE_CAPS (a peer script may set it): a capability the nodes get, e.g. NET_ADMIN for iptables.
 start_node() {
   local name=$1 tool=$2; shift 2
   local envs=()
   for e in "$@"; do envs+=(-e "$e"); done
   docker run -d --name "$SET-$name" --hostname "$name" --network "$NET" --ip "$(ip_of "$name")" "${HOSTS_ARGS[@]}" \
+    ${NODE_CAPS:+--cap-add "$NODE_CAPS"} \
     --label "$BENCH_LABEL=$SET" -v "$BENCH_DIR:/bench:ro" -v "$BUILD_DIR:/bench-build:ro" -v "$RUN_DIR:/out" \
     -e "NODE_NAME=$name" "${envs[@]}" "$IMAGE" /bin/bash "/bench/node/$tool.sh" >/dev/null
 }
@@ -79,14 +81,15 @@ timeline_of() { sql "$1" "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_l
 # Starts the load client against the given hosts; it finds the writable node and creates the table
 # itself. Started once the cluster is up: a standby copied under load waits for a spread checkpoint
 # (pg_auto_failover cannot ask pg_basebackup for a fast one). $2: pause between commits in ms
-# (default 0: as fast as it can).
+# (default 0: as fast as it can). $3: hosts on which a probe tries a write every 20 ms whatever their
+# role (probes.csv; see bench/java/Probe.java).
 start_client() {
-  local hosts=$1 pause=${2:-0}
+  local hosts=$1 pause=${2:-0} probes=${3:-}
   docker run -d --name "$CLIENT" --hostname client --network "$NET" --ip "$(ip_of client)" "${HOSTS_ARGS[@]}" \
     --label "$BENCH_LABEL=$SET" \
     -v "$BUILD_DIR:/bench-build:ro" -v "$RUN_DIR:/out" "$IMAGE" \
     java -XX:+UseSerialGC -Xmx128m -cp /bench-build/classes:/bench-build/pgjdbc.jar LoadClient /out "$hosts" "$pause" \
-    >/dev/null
+    $probes >/dev/null
 }
 # Waits until the client has had N more commits acknowledged (steady load before a fault).
 await_load() {
@@ -124,11 +127,19 @@ save_logs() {
   done
 }
 
-# record TOOL SCENARIO REPLICATION RUN STATUS FIELDS...: one line of runs.csv (see RUNS_HEADER).
-RUNS_HEADER=tool,scenario,replication,run,status,recovery_ms,missing_acks,acked_commits,recovered_on,longest_stall_ms,false_failovers,startup_ms,note
+# record TOOL SCENARIO REPLICATION RUN STATUS NOTE [COLUMN=VALUE...]: one line of runs.csv; the columns
+# not given stay empty. two_writers_acks / two_writers_ms: writes accepted while two servers accepted
+# writes, and for how long (split-brain runs); rejoin_ms: from the end of a fault (heal, reboot) until
+# the old partner streams again.
+RUNS_HEADER=tool,scenario,replication,run,status,recovery_ms,missing_acks,acked_commits,recovered_on,longest_stall_ms,false_failovers,startup_ms,two_writers_acks,two_writers_ms,rejoin_ms,note
 record() {
+  local -A v=([tool]=$1 [scenario]=$2 [replication]=$3 [run]=$4 [status]=$5 [note]=${6//,/;})
+  shift 6
+  local kv col row=()
+  for kv in "$@"; do v[${kv%%=*}]=${kv#*=}; done
+  for col in ${RUNS_HEADER//,/ }; do row+=("${v[$col]:-}"); done
   local IFS=,
-  echo "$*" >> "$RESULTS/runs.csv"
+  echo "${row[*]}" >> "$RESULTS/runs.csv"
 }
 
 inject() {
@@ -141,15 +152,30 @@ inject() {
 }
 
 # A fresh network and cluster (SYNC=1: synchronous replication) with the load client committing on
-# it. On failure returns 1 with the reason, for the run's note, in SETUP_NOTE.
+# it (and probing CLIENT_PROBES, when the peer script sets it) and LOAD_COMMITS acknowledged. LOAD_PAUSE_MS
+# (default 0: as fast as it can) is the client's pause between commits. On failure returns 1 with the
+# reason, for the run's note, in SETUP_NOTE.
+LOAD_PAUSE_MS=0 LOAD_COMMITS=200
 cluster_under_load() {
   SETUP_NOTE=
   cleanup_all; new_network
   if ! tool_up "$1"; then
     SETUP_NOTE="cluster did not come up"; return 1
-  elif ! start_client "$CLIENT_HOSTS" || ! await_load 200; then
+  elif ! start_client "$CLIENT_HOSTS" "$LOAD_PAUSE_MS" "${CLIENT_PROBES:-}" || ! await_load "$LOAD_COMMITS"; then
     SETUP_NOTE="load client got no commit acknowledged"; return 1
   fi
+}
+
+# Waits for the first commit acknowledged on a session opened after the fault, then for 2 s of commits
+# on a node the tool keeps as primary. On failure returns 1 with the reason in RECOVERY_NOTE.
+await_recovery() {
+  RECOVERY_NOTE=
+  if ! wait_until "$RECOVERY_TIMEOUT_S" "a commit acknowledged after the fault" test -f "$RUN_DIR/recovered"; then
+    RECOVERY_NOTE="no commit acknowledged within ${RECOVERY_TIMEOUT_S}s of the fault"
+  elif ! wait_until 60 "commits to go on for 2 s on a node the tool keeps as primary" writes_settled; then
+    RECOVERY_NOTE="writes did not settle on one node within 60 s of the first recovery"
+  fi
+  [[ -z $RECOVERY_NOTE ]]
 }
 
 # One crash or pgkill run: fresh cluster, steady load, fault on node1, wait for the first commit
@@ -162,17 +188,13 @@ run_failover() {
   rm -rf "$RUN_DIR"; mkdir -p "$RUN_DIR"
   say "$tool $scenario $repl run $run"
   pgrep -f surefire >/dev/null && echo "$tool-$scenario-$repl-$run" >> "$RESULTS/busy.log"
-  local note="" status=failed fields=",,,,"
+  local note="" status=failed fields=()
   if cluster_under_load "$sync"; then
     local state; state=$(sync_state node1)
     sleep 1
     now_ms > "$RUN_DIR/fault"
     inject "$scenario" node1
-    if ! wait_until "$RECOVERY_TIMEOUT_S" "a commit acknowledged after the fault" test -f "$RUN_DIR/recovered"; then
-      note="no commit acknowledged within ${RECOVERY_TIMEOUT_S}s of the fault"
-    elif ! wait_until 60 "commits to go on for 2 s on a node the tool keeps as primary" writes_settled; then
-      note="writes did not settle on one node within 60 s of the first recovery"
-    fi
+    await_recovery || note=$RECOVERY_NOTE
     stop_client
     if [[ -z $note ]]; then
       local survivor; survivor=$(last_ack_host)
@@ -180,7 +202,7 @@ run_failover() {
       if out=$(java -cp "$BUILD_DIR/classes" Analyze failover "$RUN_DIR" 2>&1); then
         status=ok
         IFS=, read -r rec miss acked on stall extra <<< "$out"
-        fields="$rec,$miss,$acked,$on,$stall"
+        fields=(recovery_ms="$rec" missing_acks="$miss" acked_commits="$acked" recovered_on="$on" longest_stall_ms="$stall")
         note="standby was $state before the fault${extra:+; $extra}"
       else
         note="$out"
@@ -191,7 +213,7 @@ run_failover() {
   fi
   [[ $status == ok && $run != 1 ]] || save_logs
   [[ $status == ok ]] || say "FAILED: $note"
-  record "$tool" "$scenario" "$repl" "$run" "$status" "$fields" "" "" "${note//,/;}"
+  record "$tool" "$scenario" "$repl" "$run" "$status" "$note" "${fields[@]}"
   cleanup_all
   [[ $status == ok ]]
 }
@@ -204,7 +226,7 @@ run_freeze() {
   rm -rf "$RUN_DIR"; mkdir -p "$RUN_DIR"
   say "$tool freeze: $count pauses of $TOOL_FREEZE_MS ms"
   pgrep -f surefire >/dev/null && echo "$tool-freeze" >> "$RESULTS/busy.log"
-  local note="" status=failed fields=",,,," failovers=""
+  local note="" status=failed fields=()
   if cluster_under_load 0; then
     local tl0; tl0=$(timeline_of node1)
     sleep 2
@@ -224,11 +246,12 @@ run_freeze() {
     sql "$survivor" "COPY bench_writes (id) TO STDOUT" > "$RUN_DIR/ids.txt"
     if [[ -n $tl0 && -n $tl1 ]] && out=$(java -cp "$BUILD_DIR/classes" Analyze freeze "$RUN_DIR" 2>&1); then
       status=ok
-      failovers=$((tl1 - tl0))
+      local failovers=$((tl1 - tl0))
       local s2; s2=$(sql node2 "SELECT pg_is_in_recovery()")
       (( failovers == 0 )) && [[ $s2 == f ]] && failovers=1  # promoted but never written to
       IFS=, read -r stall acked miss <<< "$out"
-      fields=",$miss,$acked,$survivor,$stall"
+      fields=(missing_acks="$miss" acked_commits="$acked" recovered_on="$survivor" longest_stall_ms="$stall"
+        false_failovers="$failovers")
       note="$count pauses of $TOOL_FREEZE_MS ms; timeline $tl0 -> $tl1 on $survivor"
     else
       note="could not read the timelines ($tl0/$tl1) or: $out"
@@ -238,7 +261,7 @@ run_freeze() {
   fi
   save_logs
   [[ $status == ok ]] || say "FAILED: $note"
-  record "$tool" freeze async 1 "$status" "$fields" "$failovers" "" "${note//,/;}"
+  record "$tool" freeze async 1 "$status" "$note" "${fields[@]}"
   cleanup_all
   [[ $status == ok ]]
 }

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# keeper's benchmark suite: failover time, lost commits, false failovers and footprint of keeper and
-# of the failover tools Debian ships (repmgr, Patroni, pg_auto_failover), each on the same containers.
+# keeper's benchmark suite: failover time, lost commits, false failovers, split brain and footprint of
+# keeper and of the failover tools Debian ships (repmgr, Patroni, pg_auto_failover), on the same containers.
 #
-#   bash bench/run.sh                 full run (about 50 min), writes docs/benchmarks.md, .png, -*.csv
-#   bash bench/run.sh --smoke         crash x 1 for keeper only (about 2 min), report in bench/.work/smoke
+#   bash bench/run.sh                    every part (about 65 min), writes docs/benchmarks.md, .png, -*.csv
+#   bash bench/run.sh --part splitbrain  one part (or several: --part "keeper footprint"); the report
+#                                        merges it with the last results of every other part
+#   bash bench/run.sh --report-only      rewrite the report from the last results of every part
+#   bash bench/run.sh --smoke            crash x 1 for keeper only (about 2 min), report in bench/.work/smoke
+#   bash bench/run.sh --smoke --part splitbrain   each split-brain scenario once, async (about 3 min)
 #   bash bench/run.sh --runs 2 --tools "keeper repmgr" --freeze-count 5 --footprint-minutes 2
-#   bash bench/run.sh --report-only   rewrite the report from the last run's bench/.work/results
 #
+# Parts: keeper, repmgr, patroni, pg_auto_failover (each: that tool's crash and pgkill runs and its
+# freeze run), footprint (keeper's start-up, memory and CPU), splitbrain (keeper with a witness).
 # Not part of the tests or CI. Needs root on a Debian 12 machine (it starts Docker through
-# src/test/docker/engine.sh and builds the image keeper-bench:1 with debootstrap). Exits 1 when any
+# src/test/docker/engine.sh and builds the image keeper-bench:2 with debootstrap). Exits 1 when any
 # run it attempted could not be measured; a tool that cannot work here is reported with the reason.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -16,25 +21,38 @@ ROOT=$PWD
 BENCH_DIR=$ROOT/bench
 WORK=$BENCH_DIR/.work
 BUILD_DIR=$WORK/build
+TOOL_PARTS="keeper repmgr patroni pg_auto_failover"
+ALL_PARTS="$TOOL_PARTS footprint splitbrain"
 
-RUNS=5
-FREEZE_COUNT=20
-FOOTPRINT_MINUTES=10
-TOOLS="keeper repmgr patroni pg_auto_failover"
-SCENARIOS="crash pgkill"
-REPLICATIONS="async sync"
 SMOKE=0
+[[ " $* " == *" --smoke "* ]] && SMOKE=1
+if ((SMOKE)); then   # defaults of a smoke run; options given explicitly still apply
+  RUNS=1 SB_RUNS=1 TOOLS=keeper SCENARIOS=crash REPLICATIONS=async FREEZE_COUNT=0 FOOTPRINT_MINUTES=0
+  PARTS=keeper OUT=$WORK/smoke RESULTS_ROOT=$WORK/smoke/results
+else
+  RUNS=5 SB_RUNS=5 TOOLS=$TOOL_PARTS SCENARIOS="crash pgkill" REPLICATIONS="async sync" FREEZE_COUNT=20
+  FOOTPRINT_MINUTES=10 PARTS= OUT=$ROOT/docs RESULTS_ROOT=$WORK/results
+fi
+SB_SCENARIOS=
 REPORT_ONLY=0
-OUT=$ROOT/docs
-ARGS="$*"
-LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+ARGS=
+for a in "$@"; do [[ $a == *" "* ]] && ARGS+=" \"$a\"" || ARGS+=" $a"; done   # for the report
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; cat <<EOU
+Options: --part "PART...", --runs N (crash and pgkill, and the crash with a witness), --splitbrain-runs N
+(the other split-brain scenarios), --tools "TOOL...", --scenarios "crash pgkill", --splitbrain-scenarios
+"crash linkcut isolate witness-kill witness-kill-light witness-primary", --replication "async sync",
+--freeze-count N, --footprint-minutes N, --out DIR, --report-only, --smoke.
+EOU
+}
 while (($#)); do
   case $1 in
-    --smoke) SMOKE=1 ;;
+    --smoke) ;;
+    --part|--parts) PARTS=$2; shift ;;
     --runs) RUNS=$2; shift ;;
+    --splitbrain-runs) SB_RUNS=$2; shift ;;
     --tools) TOOLS=$2; shift ;;
     --scenarios) SCENARIOS=$2; shift ;;
+    --splitbrain-scenarios) SB_SCENARIOS=$2; shift ;;
     --replication) REPLICATIONS=$2; shift ;;
     --freeze-count) FREEZE_COUNT=$2; shift ;;
     --footprint-minutes) FOOTPRINT_MINUTES=$2; shift ;;
@@ -45,13 +63,21 @@ while (($#)); do
   esac
   shift
 done
-if ((SMOKE)); then
-  RUNS=1 TOOLS=keeper SCENARIOS=crash REPLICATIONS=async FREEZE_COUNT=0 FOOTPRINT_MINUTES=0
-  OUT=$WORK/smoke
+if [[ -z $PARTS ]]; then   # everything the options leave in
+  PARTS=$TOOLS
+  ((FOOTPRINT_MINUTES > 0)) && PARTS+=" footprint"
+  ((SB_RUNS > 0)) && PARTS+=" splitbrain"
 fi
+for p in $PARTS; do
+  [[ " $ALL_PARTS " == *" $p "* ]] || { echo "unknown part $p (parts: $ALL_PARTS)" >&2; exit 2; }
+done
 
 source "$BENCH_DIR/lib.sh"
-RESULTS=$WORK/results
+source "$BENCH_DIR/parts.sh"
+source "$BENCH_DIR/splitbrain.sh"
+for s in $SB_SCENARIOS; do
+  [[ " $SB_SCENARIOS_ALL " == *" $s "* ]] || { echo "unknown split-brain scenario $s ($SB_SCENARIOS_ALL)" >&2; exit 2; }
+done
 
 # The report is drawn with Java2D, which needs one font (fonts-dejavu-core on Debian).
 if ! fc-list 2>/dev/null | grep -q .; then
@@ -59,12 +85,10 @@ if ! fc-list 2>/dev/null | grep -q .; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends fontconfig fonts-dejavu-core >/dev/null
 fi
 if ((REPORT_ONLY)); then
-  [[ -f $RESULTS/meta.properties ]] || { say "no results in $RESULTS"; exit 1; }
   mkdir -p "$BUILD_DIR/classes" "$OUT"
   javac -d "$BUILD_DIR/classes" -sourcepath bench/java bench/java/Report.java || exit 1
-  java -Djava.awt.headless=true -cp "$BUILD_DIR/classes" Report "$RESULTS" "$OUT" || exit 1
-  say "report: $OUT/benchmarks.md"
-  exit 0
+  write_report
+  exit
 fi
 mkdir -p "$WORK"
 exec 9>"$WORK/lock"
@@ -84,82 +108,48 @@ cp "$HOME/.m2/repository/org/postgresql/postgresql/$pgjdbc_version/postgresql-$p
   "$BUILD_DIR/pgjdbc.jar" || { say "pgjdbc $pgjdbc_version is not in ~/.m2"; exit 1; }
 javac -d "$BUILD_DIR/classes" -cp "$BUILD_DIR/pgjdbc.jar" bench/java/*.java || exit 1
 docker run --rm "$IMAGE" cat /etc/bench-versions.tsv > "$BUILD_DIR/versions.tsv"
+COMMIT=$(source_commit)
 
-# 2. The runs. Results go to a fresh directory and are copied next to the report at the end.
-rm -rf "$RESULTS"; mkdir -p "$RESULTS/raw"
-echo "$RUNS_HEADER" > "$RESULTS/runs.csv"
+# 2. The parts, one after the other; keeper's footprint runs beside keeper's part when both are asked
+# for. Each part writes only its own directory under RESULTS_ROOT (see bench/parts.sh).
 trap 'cleanup_all all' EXIT
-TOOL_PID= FOOTPRINT_PID=
-trap 'say interrupted; kill $TOOL_PID $FOOTPRINT_PID 2>/dev/null; wait; cleanup_all all; exit 130' INT TERM
+PART_PID= FOOTPRINT_PID=
+trap 'say interrupted; kill_tree $PART_PID $FOOTPRINT_PID; wait; cleanup_all all; exit 130' INT TERM
 cleanup_all all
 failed=0
-for tool in $TOOLS; do
-  # keeper's footprint (10 min of a healthy pair, its own containers and network) runs beside keeper's
-  # own failover runs: that keeps the suite under an hour, and its load falls on keeper's figures
-  # only, never on a peer's. Its start-up measurements come first, on an otherwise quiet machine.
-  if [[ $tool == keeper ]] && ((FOOTPRINT_MINUTES > 0)); then
-    ( SET=kbf SUBNET_PREFIX=10.213.214; source "$BENCH_DIR/lib.sh"; source "$BENCH_DIR/footprint.sh"
-      run_footprint "$FOOTPRINT_MINUTES" ) &
-    FOOTPRINT_PID=$!
-    until [[ -f $RESULTS/raw/keeper-footprint/startups-done ]] || ! kill -0 "$FOOTPRINT_PID" 2>/dev/null; do
-      sleep 1
-    done
-  fi
-  ( # each tool in a subshell, so its definitions do not leak into the next; in the background, so
-    # that an interrupt reaches the trap at once (which stops the subshell too)
-    source "$BENCH_DIR/peers/$tool.sh"
-    if [[ -n ${TOOL_UNSUPPORTED:-} ]]; then
-      say "$tool: not measured: $TOOL_UNSUPPORTED"
-      echo "$TOOL_UNSUPPORTED" > "$RESULTS/unsupported-$tool.txt"
-      exit 0
-    fi
-    tool_settings_md > "$RESULTS/settings-$tool.md"
-    echo $((2 * TOOL_FREEZE_MS)) > "$RESULTS/window-$tool.txt"   # the detection window, in ms
-    tool_version > "$RESULTS/version-$tool.txt"
-    bad=0
-    for scenario in $SCENARIOS; do
-      for repl in $REPLICATIONS; do
-        for ((run = 1; run <= RUNS; run++)); do
-          run_failover "$tool" "$scenario" "$repl" "$run" || bad=1
+footprint_started=0
+for part in $PARTS; do
+  beside=
+  case $part in
+    footprint)
+      ((footprint_started)) && continue   # it ran beside keeper's part
+      footprint_started=1 ;;
+    keeper)
+      if [[ " $PARTS " == *" footprint "* ]] && ((!footprint_started)); then
+        # The footprint (its own containers and network) beside keeper's own runs: 10 minutes saved, and
+        # its load falls on keeper's figures only, never on a peer's. Its start-ups come first, alone.
+        footprint_started=1 beside=footprint
+        rm -rf "$RESULTS_ROOT/footprint"   # no earlier startups-done
+        run_part footprint keeper & FOOTPRINT_PID=$!
+        until [[ -f $RESULTS_ROOT/footprint/raw/keeper-footprint/startups-done ]] || ! kill -0 "$FOOTPRINT_PID" 2>/dev/null; do
+          sleep 1
         done
-      done
-    done
-    if ((FREEZE_COUNT > 0)); then run_freeze "$tool" "$FREEZE_COUNT" || bad=1; fi
-    exit $bad
-  ) &
-  TOOL_PID=$!
-  wait "$TOOL_PID" || failed=1
-  TOOL_PID=
-  if [[ -n $FOOTPRINT_PID ]]; then
-    [[ $tool == keeper ]] && say "keeper's runs done; waiting for the footprint run"
+      fi ;;
+  esac
+  run_part "$part" $beside & PART_PID=$!   # in the background, so that an interrupt reaches the trap at once
+  wait "$PART_PID" || failed=1
+  PART_PID=
+  if [[ -n $beside ]]; then
+    say "keeper's runs done; waiting for the footprint run"
     wait "$FOOTPRINT_PID" || failed=1
     FOOTPRINT_PID=
   fi
 done
 
-# 3. The report, generated from the results only.
-{
-  echo "date=$(date -u +'%Y-%m-%d %H:%M UTC')"
-  echo "duration_s=$((SECONDS - START))"
-  echo "cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-  echo "cores=$(nproc)"
-  echo "memory=$(free -g | awk '/Mem:/ { print $2 " GiB" }')"
-  echo "os=$(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)"
-  echo "docker=$(docker version -f '{{.Server.Version}}' 2>/dev/null)"
-  echo "image=$IMAGE"
-  echo "runs=$RUNS"
-  echo "freeze_count=$FREEZE_COUNT"
-  echo "footprint_minutes=$FOOTPRINT_MINUTES"
-  echo "smoke=$SMOKE"
-  echo "tools=$TOOLS"
-  echo "command=bash bench/run.sh${ARGS:+ $ARGS}"
-  echo "load_at_start=$LOAD_AT_START"
-} > "$RESULTS/meta.properties"
-cp "$BUILD_DIR/versions.tsv" "$RESULTS/versions.tsv"
-mkdir -p "$OUT"
-java -Djava.awt.headless=true -cp "$BUILD_DIR/classes" Report "$RESULTS" "$OUT" || failed=1
-say "report: $OUT/benchmarks.md ($(( (SECONDS - START) / 60 )) min)"
+# 3. The report, generated from the results only: every part present, this run's and earlier ones.
+write_report || failed=1
+say "parts $PARTS done in $(( (SECONDS - START) / 60 )) min"
 if ((failed)); then
-  say "some runs could not be measured (see status=failed in $OUT/benchmarks-runs.csv and $RESULTS/raw)"
+  say "some runs could not be measured (see status=failed in $OUT/benchmarks-runs.csv and $RESULTS_ROOT/*/raw)"
   exit 1
 fi

@@ -20,6 +20,11 @@ import java.util.Set;
  *   <li>{@code Analyze freeze RUN_DIR}: reads {@code pauses.csv} ({@code start_ms,end_ms}) and
  *       {@code acks.csv}; prints {@code longest_stall_ms,acked_commits,missing_acks} (missing needs
  *       {@code ids.txt}).</li>
+ *   <li>{@code Analyze splitbrain RUN_DIR} and {@code Analyze splitbrain-failover RUN_DIR}: also reads
+ *       {@code probes.csv} and {@code reboot}; prints {@code recovery_ms,missing_acks,acked_commits,
+ *       last_host,longest_stall_ms,two_writers_acks,two_writers_ms,after_reboot_acks,
+ *       after_reboot_two_writers_ms,note} (recovery only with {@code -failover}); see
+ *       {@link #splitBrain}.</li>
  * </ul>
  * Exits 1 with a message when the run cannot be measured (no recovery, no acks).
  */
@@ -33,12 +38,14 @@ public final class Analyze {
 
     public static void main(String[] args) throws IOException {
         if (args.length != 2) {
-            fail("usage: Analyze failover|freeze RUN_DIR");
+            fail("usage: Analyze failover|freeze|splitbrain|splitbrain-failover RUN_DIR");
         }
         Path dir = Path.of(args[1]);
         switch (args[0]) {
             case "failover" -> failover(dir);
             case "freeze" -> freeze(dir);
+            case "splitbrain-failover" -> splitBrain(dir, true);
+            case "splitbrain" -> splitBrain(dir, false);
             default -> fail("unknown analysis " + args[0]);
         }
     }
@@ -46,17 +53,24 @@ public final class Analyze {
     private static void failover(Path dir) throws IOException {
         long fault = Long.parseLong(Files.readString(dir.resolve("fault")).strip());
         List<Ack> acks = acks(dir);
-        List<long[]> sessions = new ArrayList<>();
+        Recovery r = recovery(dir, acks, fault);
+        long missing = missing(dir, acks);
+        long stall = longestGap(acks, fault - 1000, Long.MAX_VALUE);
+        System.out.println((r.first().ms() - fault) + "," + missing + "," + acks.size() + "," + r.first().host() + ","
+                + stall + "," + r.note());
+        writeTimeline(dir, acks, fault, r.first().ms() - fault);
+    }
+
+    /** The first commit the surviving primary acknowledged after the fault, and a note when another came first. */
+    record Recovery(Ack first, String note) {
+    }
+
+    private static Recovery recovery(Path dir, List<Ack> acks, long fault) throws IOException {
+        Set<Long> afterFault = new HashSet<>();
         for (String line : Files.readAllLines(dir.resolve("sessions.csv"))) {
             String[] f = line.split(",");
-            if (f.length == 3) {
-                sessions.add(new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])});
-            }
-        }
-        Set<Long> afterFault = new HashSet<>();
-        for (long[] s : sessions) {
-            if (s[1] > fault) {
-                afterFault.add(s[0]);
+            if (f.length == 3 && Long.parseLong(f[1]) > fault) {
+                afterFault.add(Long.parseLong(f[0]));
             }
         }
         String survivor = acks.get(acks.size() - 1).host();
@@ -76,23 +90,63 @@ public final class Analyze {
         if (first == null) {
             fail("no commit was acknowledged on a session opened after the fault");
         }
+        if (acks.stream().noneMatch(a -> a.ms() <= fault)) {
+            fail("no commit was acknowledged before the fault");
+        }
         String note = firstAny.host().equals(survivor) ? ""
                 : "writes resumed on " + firstAny.host() + " after " + (firstAny.ms() - fault) + " ms; then on "
                         + survivor;
-        long lastBefore = Long.MIN_VALUE;
-        for (Ack a : acks) {
-            if (a.ms() <= fault) {
-                lastBefore = a.ms();
-            }
+        return new Recovery(first, note);
+    }
+
+    /**
+     * A split-brain run: the load client's acks, and the probes' log for writes accepted by two servers at
+     * once (see {@link TwoWriters}). With {@code failover}, recovery is measured as for a failover run. An
+     * optional file {@code reboot} ({@code MS NODE}) splits the overlaps at the moment NODE's container was
+     * started again, and counts the writes NODE acknowledged from then on (probes and load client).
+     */
+    private static void splitBrain(Path dir, boolean failover) throws IOException {
+        long fault = Long.parseLong(Files.readString(dir.resolve("fault")).strip());
+        List<Ack> acks = acks(dir);
+        TwoWriters writers = TwoWriters.read(dir);
+        if (writers.isEmpty()) {
+            fail("probes.csv is missing or empty: writes accepted by two servers cannot be counted");
         }
-        if (lastBefore == Long.MIN_VALUE) {
-            fail("no commit was acknowledged before the fault");
+        String recoveryMs = "";
+        String note = "";
+        if (failover) {
+            Recovery r = recovery(dir, acks, fault);
+            recoveryMs = String.valueOf(r.first().ms() - fault);
+            note = r.note();
+            writeTimeline(dir, acks, fault, r.first().ms() - fault);
         }
-        long missing = missing(dir, acks);
-        long stall = longestGap(acks, fault - 1000, Long.MAX_VALUE);
-        System.out.println((first.ms() - fault) + "," + missing + "," + acks.size() + "," + first.host() + ","
-                + stall + "," + note);
-        writeTimeline(dir, acks, fault, first.ms() - fault);
+        long rebootMs = Long.MAX_VALUE;
+        String rebooted = "";
+        String afterReboot = "";
+        Path reboot = dir.resolve("reboot");
+        if (Files.exists(reboot)) {
+            String[] f = Files.readString(reboot).strip().split(" ");
+            rebootMs = Long.parseLong(f[0]);
+            rebooted = f[1];
+        }
+        long[] before = {0, 0};
+        long[] after = {0, 0};
+        for (TwoWriters.Overlap o : writers.overlaps()) {
+            long[] sum = o.from() < rebootMs ? before : after;
+            sum[0] += o.writes();
+            sum[1] += o.ms();
+        }
+        if (rebootMs != Long.MAX_VALUE) {
+            long mine = rebootMs;
+            String node = rebooted;
+            long loadAcks = acks.stream().filter(a -> a.host().equals(node) && a.ms() >= mine).count();
+            afterReboot = (writers.acceptedOn(node, rebootMs) + loadAcks) + "," + after[1];
+        } else {
+            afterReboot = ",";
+        }
+        System.out.println(recoveryMs + "," + missing(dir, acks) + "," + acks.size() + ","
+                + acks.get(acks.size() - 1).host() + "," + longestGap(acks, fault - 1000, Long.MAX_VALUE) + ","
+                + before[0] + "," + before[1] + "," + afterReboot + "," + note);
     }
 
     private static void freeze(Path dir) throws IOException {

@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletionService;
@@ -22,8 +23,8 @@ import java.util.concurrent.Executors;
  * The benchmark's application: commits one small transaction after another, as fast as it can, on
  * whichever node accepts writes, and logs every acknowledged id with its wall-clock time.
  *
- * <p>Usage: {@code LoadClient OUT_DIR HOST[,HOST...] [PAUSE_MS]} (PAUSE_MS between commits, default 0:
- * as fast as it can). Writes, in OUT_DIR:
+ * <p>Usage: {@code LoadClient OUT_DIR HOST[,HOST...] [PAUSE_MS [PROBE_HOST,...]]} (PAUSE_MS between
+ * commits, default 0: as fast as it can; PROBE_HOSTS: see {@link Probe}). Writes, in OUT_DIR:
  * <ul>
  *   <li>{@code acks.csv}: {@code id,ack_ms,host,session} for every commit the server acknowledged;</li>
  *   <li>{@code sessions.csv}: {@code session,open_ms,host}, one line per connection to a writable node;</li>
@@ -33,7 +34,9 @@ import java.util.concurrent.Executors;
  *       before it injects the fault);</li>
  *   <li>{@code stable}: {@code session host}, written after recovery each time a session opened after
  *       the fault has been committing without an error for {@value #STABLE_MS} ms (the orchestrator
- *       then asks the failover tool whether it agrees that this node stays the primary).</li>
+ *       then asks the failover tool whether it agrees that this node stays the primary);</li>
+ *   <li>{@code probes.csv}: {@code host,seq,sent_ms,returned_ms,outcome} for every write a {@link Probe}
+ *       attempted (outcome {@code ok} when acknowledged, else the SQLState or {@code connect}).</li>
  * </ul>
  * Stops when OUT_DIR/stop exists. Timeouts are 1 s (pgjdbc's smallest), so a dead or frozen node is
  * left after 1 s, as an application with tight timeouts would; a commit whose answer never came is
@@ -60,6 +63,7 @@ public final class LoadClient {
     private final long pauseMs;
     private long faultMs = Long.MAX_VALUE;
     private boolean tableReady;
+    private boolean probing;
     private boolean recovered;
     private long stableSession;
 
@@ -73,12 +77,29 @@ public final class LoadClient {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 2 || args.length > 3) {
-            System.err.println("usage: LoadClient OUT_DIR HOST[,HOST...] [PAUSE_MS]");
+        if (args.length < 2 || args.length > 4) {
+            System.err.println("usage: LoadClient OUT_DIR HOST[,HOST...] [PAUSE_MS [PROBE_HOST,...]]");
             System.exit(2);
         }
-        new LoadClient(Path.of(args[0]), List.of(args[1].split(",")), args.length == 3 ? Long.parseLong(args[2]) : 0)
-                .run();
+        LoadClient client = new LoadClient(Path.of(args[0]), List.of(args[1].split(",")),
+                args.length >= 3 ? Long.parseLong(args[2]) : 0);
+        List<Thread> probes = new ArrayList<>();
+        if (args.length == 4) {
+            client.probing = true;
+            try (BufferedWriter log = client.open("probes.csv")) {
+                for (String host : args[3].split(",")) {
+                    Thread t = new Thread(new Probe(host, client.out.resolve("stop"), log), "probe-" + host);
+                    t.start();
+                    probes.add(t);
+                }
+                client.run();
+                for (Thread t : probes) {
+                    t.join();
+                }
+            }
+        } else {
+            client.run();
+        }
     }
 
     private void run() throws IOException, InterruptedException {
@@ -115,6 +136,9 @@ public final class LoadClient {
                         try (Statement s = conn.createStatement()) {
                             s.execute("CREATE TABLE IF NOT EXISTS bench_writes"
                                     + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now())");
+                            if (probing) {
+                                s.execute(Probe.TABLE);
+                            }
                         }
                         tableReady = true;
                     }
@@ -222,16 +246,9 @@ public final class LoadClient {
 
     /** A connection to {@code host} if it is a writable primary now, else null (and nothing stays open). */
     private static Connection connectIfPrimary(String host) {
-        Properties props = new Properties();
-        props.setProperty("user", "postgres");
-        props.setProperty("password", "secret");
-        props.setProperty("connectTimeout", "1");
-        props.setProperty("loginTimeout", "1");
-        props.setProperty("socketTimeout", "1");
-        props.setProperty("tcpKeepAlive", "true");
         Connection c = null;
         try {
-            c = DriverManager.getConnection("jdbc:postgresql://" + host + ":5432/postgres", props);
+            c = connect(host);
             try (Statement s = c.createStatement();
                     ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
                 rs.next();
@@ -245,6 +262,18 @@ public final class LoadClient {
         }
         closeQuietly(c);
         return null;
+    }
+
+    /** A connection to {@code host} with the client's 1 s timeouts, whatever the server's role. */
+    static Connection connect(String host) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", "postgres");
+        props.setProperty("password", "secret");
+        props.setProperty("connectTimeout", "1");
+        props.setProperty("loginTimeout", "1");
+        props.setProperty("socketTimeout", "1");
+        props.setProperty("tcpKeepAlive", "true");
+        return DriverManager.getConnection("jdbc:postgresql://" + host + ":5432/postgres", props);
     }
 
     private void readFaultTime() {
@@ -267,7 +296,7 @@ public final class LoadClient {
         return null;
     }
 
-    private static void closeQuietly(Connection conn) {
+    static void closeQuietly(Connection conn) {
         if (conn != null) {
             try {
                 conn.close();

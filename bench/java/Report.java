@@ -14,25 +14,28 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 
 /**
- * Writes docs/benchmarks.md, benchmarks.png and the raw CSV files from a results directory made by
- * bench/run.sh. Nothing in the report is typed by hand: every figure comes from the results.
+ * Writes docs/benchmarks.md, benchmarks.png and the raw CSV files from the results of the suite's parts
+ * (bench/run.sh, one directory each under RESULTS_ROOT; see {@link Parts}). Nothing in the report is typed
+ * by hand: every figure comes from the results.
  *
- * <p>Usage: {@code java -Djava.awt.headless=true Report RESULTS_DIR OUT_DIR}.
+ * <p>Usage: {@code java -Djava.awt.headless=true Report RESULTS_ROOT OUT_DIR ["EXPECTED_PART..."]}: parts
+ * expected but absent are flagged in the report.
  */
 public final class Report {
-    private static final List<String> TOOL_ORDER = List.of("keeper", "repmgr", "patroni", "pg_auto_failover");
+    private static final List<String> TOOL_ORDER = List.of("keeper", "keeper-witness", "repmgr", "patroni",
+            "pg_auto_failover");
     private static final Map<String, Color> COLORS = Map.of(
-            "keeper", new Color(0x1f77b4), "repmgr", new Color(0x2ca02c),
+            "keeper", new Color(0x1f77b4), "keeper-witness", new Color(0x17becf), "repmgr", new Color(0x2ca02c),
             "patroni", new Color(0xd62728), "pg_auto_failover", new Color(0x9467bd));
 
-    record Run(Map<String, String> f) {
+    /** One line of a part's runs.csv, and the part's directory (for the run's raw files). */
+    record Run(Map<String, String> f, Path dir) {
         String get(String k) {
             return f.getOrDefault(k, "");
         }
@@ -42,49 +45,38 @@ public final class Report {
         }
     }
 
-    private final Path results;
+    private final Parts parts;
     private final Path out;
-    private final Properties meta = new Properties();
-    private final List<Run> runs = new ArrayList<>();
-    private final List<String> tools = new ArrayList<>();
+    private final List<Run> runs;
+    private final List<String> tools;
 
-    private Report(Path results, Path out) throws IOException {
-        this.results = results;
+    private Report(Parts parts, Path out) {
+        this.parts = parts;
         this.out = out;
-        try (var in = Files.newBufferedReader(results.resolve("meta.properties"))) {
-            meta.load(in);
-        }
-        List<String> lines = Files.readAllLines(results.resolve("runs.csv"));
-        String[] header = lines.get(0).split(",");
-        for (String line : lines.subList(1, lines.size())) {
-            String[] v = line.split(",", -1);
-            Map<String, String> m = new LinkedHashMap<>();
-            for (int i = 0; i < header.length; i++) {
-                m.put(header[i], i < v.length ? v[i] : "");
-            }
-            runs.add(new Run(m));
-        }
-        for (String t : meta.getProperty("tools", "").trim().split("\\s+")) {
-            if (!t.isEmpty()) {
-                tools.add(t);
-            }
-        }
+        this.runs = parts.runs();
+        this.tools = parts.tools();
         tools.sort((a, b) -> Integer.compare(order(a), order(b)));
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 2) {
-            System.err.println("usage: Report RESULTS_DIR OUT_DIR");
+        if (args.length < 2 || args.length > 3) {
+            System.err.println("usage: Report RESULTS_ROOT OUT_DIR [\"EXPECTED_PART...\"]");
             System.exit(2);
         }
-        new Report(Path.of(args[0]), Path.of(args[1])).write();
+        List<String> expected = args.length == 3 && !args[2].isBlank() ? List.of(args[2].trim().split("\\s+")) : List.of();
+        Parts parts = Parts.read(Path.of(args[0]), expected);
+        if (parts.present().isEmpty()) {
+            System.err.println("Report: no finished part in " + args[0]);
+            System.exit(1);
+        }
+        new Report(parts, Path.of(args[1])).write();
     }
 
     private void write() throws IOException {
         Files.createDirectories(out);
-        Files.copy(results.resolve("runs.csv"), out.resolve("benchmarks-runs.csv"), StandardCopyOption.REPLACE_EXISTING);
-        Path footprint = results.resolve("footprint.csv");
-        if (Files.exists(footprint)) {
+        writeRunsCsv(out.resolve("benchmarks-runs.csv"));
+        Path footprint = parts.file("footprint.csv");
+        if (footprint != null) {
             Files.copy(footprint, out.resolve("benchmarks-footprint.csv"), StandardCopyOption.REPLACE_EXISTING);
         }
         Map<String, List<long[]>> timelines = timelines();
@@ -95,39 +87,31 @@ public final class Report {
         Files.writeString(out.resolve("benchmarks.md"), markdown(chart));
     }
 
+    /** Every part's runs in one file: the part, then the union of the parts' columns. */
+    private void writeRunsCsv(Path file) throws IOException {
+        Set<String> columns = new LinkedHashSet<>();
+        runs.forEach(r -> columns.addAll(r.f().keySet()));
+        StringBuilder csv = new StringBuilder(String.join(",", columns)).append('\n');
+        for (Run r : runs) {
+            csv.append(columns.stream().map(r::get).collect(Collectors.joining(","))).append('\n');
+        }
+        Files.writeString(file, csv.toString());
+    }
+
     // ---------------------------------------------------------------- markdown
 
     private String markdown(boolean chart) throws IOException {
         StringBuilder md = new StringBuilder();
         md.append("# Failover benchmarks: keeper and its peers\n\n");
-        md.append("<!-- Generated by bench/run.sh (bench/java/Report.java) from the results of one run;"
+        md.append("<!-- Generated by bench/run.sh (bench/java/Report.java) from the results of its parts;"
                 + " do not edit by hand. -->\n\n");
-        md.append("Generated by `").append(meta.getProperty("command")).append("` on ").append(meta.getProperty("date"))
-                .append(" in ").append(Long.parseLong(meta.getProperty("duration_s", "0")) / 60).append(" min.");
-        if (meta.getProperty("smoke", "0").equals("1")) {
-            md.append(" **Smoke run** (crash × 1, keeper only): not a benchmark result.");
-        } else {
-            List<String> reduced = new ArrayList<>();
-            if (Integer.parseInt(meta.getProperty("runs", "5")) < 5) {
-                reduced.add(meta.getProperty("runs") + " run(s) per scenario instead of 5");
-            }
-            if (Integer.parseInt(meta.getProperty("freeze_count", "20")) < 20) {
-                reduced.add(meta.getProperty("freeze_count") + " freezes instead of 20");
-            }
-            if (Integer.parseInt(meta.getProperty("footprint_minutes", "10")) < 10) {
-                reduced.add("a footprint window of " + meta.getProperty("footprint_minutes") + " min instead of 10");
-            }
-            if (!reduced.isEmpty()) {
-                md.append(" **Reduced run**: ").append(String.join(", ", reduced))
-                        .append("; the figures are indicative only. `bash bench/run.sh` without options runs the full set.");
-            }
-        }
-        md.append("\n\n");
+        parts.describe(md);
         md.append(busyNote());
-        new Targets(runs, tools, results).append(md);
+        new Targets(runs, tools, parts::file).append(md);
         machine(md);
         method(md);
         failoverTables(md);
+        new SplitBrainTable(parts).append(md);
         freezeTable(md);
         footprint(md);
         if (chart) {
@@ -141,41 +125,40 @@ public final class Report {
         md.append("## Raw data\n\n")
                 .append("- `benchmarks-runs.csv`: one line per run (every scenario, every tool), with its status.\n")
                 .append("- `benchmarks-timelines.csv`: acknowledged commits per 100 ms around the fault, every run.\n");
-        if (Files.exists(results.resolve("footprint.csv"))) {
+        if (parts.file("footprint.csv") != null) {
             md.append("- `benchmarks-footprint.csv`: keeper's RSS and CPU time, sampled during the footprint run.\n");
         }
         md.append("- The per-run files (acknowledged ids, sessions, container logs of failed runs) stay in"
-                + " `bench/.work/results/raw/` on the machine that ran the benchmark.\n");
+                + " `bench/.work/results/PART/raw/` on the machine that ran the benchmark.\n");
         return md.toString();
     }
 
     private String busyNote() throws IOException {
-        Path busy = results.resolve("busy.log");
-        if (!Files.exists(busy)) {
+        long n = parts.linesOf("busy.log").size();
+        if (n == 0) {
             return "";
         }
-        long n = Files.readAllLines(busy).size();
-        return "Note: " + n + " of " + runs.size() + " runs started while other test suites (Maven Surefire) were"
+        long started = runs.stream().filter(r -> !r.get("scenario").equals("reboot")).count(); // reboot: within a crash run
+        return "Note: " + n + " of " + started + " runs started while other test suites (Maven Surefire) were"
                 + " also running on this 2-core machine; their load may lengthen the times below.\n\n";
     }
 
     private void machine(StringBuilder md) throws IOException {
         md.append("## Machine and versions\n\n| | |\n| --- | --- |\n");
-        row(md, "CPU", meta.getProperty("cpu") + " (" + meta.getProperty("cores") + " cores)");
-        row(md, "memory", meta.getProperty("memory"));
-        row(md, "OS", meta.getProperty("os"));
-        row(md, "load average when the run started", meta.getProperty("load_at_start", "?"));
-        row(md, "Docker", meta.getProperty("docker") + "; image `" + meta.getProperty("image")
+        row(md, "CPU", parts.meta("cpu") + " (" + parts.meta("cores") + " cores)");
+        row(md, "memory", parts.meta("memory"));
+        row(md, "OS", parts.meta("os"));
+        row(md, "Docker", parts.meta("docker") + "; image `" + parts.meta("image")
                 + "` built by `bench/image.sh` with debootstrap (Debian bookworm packages)");
-        for (String line : Files.readAllLines(results.resolve("versions.tsv"))) {
+        for (String line : parts.linesOf("versions.tsv")) {
             String[] f = line.split("\t");
             if (f.length == 2) {
                 row(md, "`" + f[0] + "`", f[1]);
             }
         }
         for (String tool : tools) {
-            Path v = results.resolve("version-" + tool + ".txt");
-            if (Files.exists(v)) {
+            Path v = parts.file("version-" + tool + ".txt");
+            if (v != null) {
                 row(md, tool, Files.readString(v).strip());
             }
         }
@@ -187,7 +170,7 @@ public final class Report {
                 .append("Every run starts from fresh containers of the same image on one internal Docker network:"
                         + " `node1` (primary) and `node2` (streaming standby), each with its failover agent beside"
                         + " its PostgreSQL 15, plus `node3` where a tool needs a third node (the pg_auto_failover"
-                        + " monitor, the etcd member for Patroni). A load client in a fourth container (Java,"
+                        + " monitor, the etcd member for Patroni, keeper's witness). A load client in a fourth container (Java,"
                         + " pgjdbc) commits one-row INSERTs in autocommit as fast as it can on whichever node"
                         + " answers `pg_is_in_recovery() = false`, and logs every acknowledged id with its time."
                         + " Its connect, login and socket timeouts are 1 s (pgjdbc's smallest), so it leaves a dead"
@@ -205,13 +188,13 @@ public final class Report {
                         + " read once commits have gone on without an error for 2 s on one connection.\n")
                 .append("- **crash**: `docker kill` of node1 (every process, like a power cut) during the load.\n")
                 .append("- **pgkill**: `kill -9` of node1's postmaster; the host and the agent live on.\n")
-                .append("- **freeze**: `docker pause` of node1 for half of the tool's detection window, ")
-                .append(meta.getProperty("freeze_count")).append(" times, 2 s apart, under the same load;"
+                .append("- **freeze**: `docker pause` of node1 for half of the tool's detection window, again and"
+                        + " again (the count is in the table), 2 s apart, under the same load;"
                         + " false failovers = timelines the surviving primary moved on by; longest stall = longest"
                         + " time without an acknowledged commit.\n")
                 .append("- **sync**: synchronous replication, set up the way each tool does it (see Settings).\n")
-                .append("- Runs per scenario: ").append(meta.getProperty("runs"))
-                .append("; figures are median (min–max) over the runs that were measured.\n\n");
+                .append("- Runs per scenario: see the parts above; figures are median (min–max) over the runs that"
+                        + " were measured.\n\n");
     }
 
     private void failoverTables(StringBuilder md) {
@@ -273,8 +256,8 @@ public final class Report {
 
     private void footprint(StringBuilder md) throws IOException {
         List<Run> starts = runs.stream().filter(r -> r.get("scenario").equals("startup")).toList();
-        Path summary = results.resolve("footprint-summary.csv");
-        if (starts.isEmpty() && !Files.exists(summary)) {
+        Path summary = parts.file("footprint-summary.csv");
+        if (starts.isEmpty() && summary == null) {
             return;
         }
         md.append("## keeper's footprint\n\n");
@@ -285,12 +268,16 @@ public final class Report {
                     + " of a running pair: ").append(stat(ok, "startup_ms", 1000)).append(" s (median (min–max) of ")
                     .append(ok.size()).append("/").append(starts.size()).append(" starts).\n\n");
         }
-        if (Files.exists(summary)) {
+        if (summary != null) {
             List<String> lines = Files.readAllLines(summary);
+            boolean beside = parts.present().stream().anyMatch(p -> p.name().equals("footprint")
+                    && p.get("beside").equals("keeper"));
             md.append("Normal operation of a healthy pair (both keepers probing every 1 s, the load client"
                     + " committing one row every 100 ms), sampled every 10 s. This pair has its own containers"
-                    + " and network and runs while keeper's failover runs go on beside it (so the suite stays"
-                    + " under an hour; its load falls on keeper's failover figures only, never on a peer's):\n\n")
+                    + " and network")
+                    .append(beside ? " and ran while keeper's failover runs went on beside it (10 minutes saved; its"
+                            + " load falls on keeper's failover figures only, never on a peer's):\n\n"
+                            : " and ran alone:\n\n")
                     .append("| node | minutes | RSS at start (MiB) | RSS max (MiB) | RSS at end (MiB) |"
                             + " CPU time in the window (s) | average CPU |\n| --- | --- | --- | --- | --- | --- | --- |\n");
             for (String line : lines.subList(1, lines.size())) {
@@ -315,8 +302,8 @@ public final class Report {
                         + " `wal_level = replica`, `wal_log_hints = on`, `wal_sender_timeout = 2s`,"
                         + " `shared_buffers = 128MB`, `wal_keep_size = 256MB`.\n\n");
         for (String tool : tools) {
-            Path s = results.resolve("settings-" + tool + ".md");
-            if (Files.exists(s)) {
+            Path s = parts.file("settings-" + tool + ".md");
+            if (s != null) {
                 md.append("### ").append(tool).append("\n\n").append(Files.readString(s).strip()).append("\n\n");
             }
         }
@@ -325,8 +312,8 @@ public final class Report {
     private void problems(StringBuilder md) throws IOException {
         StringBuilder p = new StringBuilder();
         for (String tool : tools) {
-            Path u = results.resolve("unsupported-" + tool + ".txt");
-            if (Files.exists(u)) {
+            Path u = parts.file("unsupported-" + tool + ".txt");
+            if (u != null) {
                 p.append("- **").append(tool).append("** was not measured: ").append(Files.readString(u).strip())
                         .append("\n");
             }
@@ -390,7 +377,7 @@ public final class Report {
     }
 
     private Path timelineFile(Run r) {
-        return results.resolve("raw").resolve(String.join("-", r.get("tool"), r.get("scenario"), r.get("replication"),
+        return r.dir().resolve("raw").resolve(String.join("-", r.get("tool"), r.get("scenario"), r.get("replication"),
                 r.get("run"))).resolve("timeline.csv");
     }
 

@@ -4,48 +4,52 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
+import java.util.function.Function;
 
 /**
  * The report's summary: keeper's medians against the targets of the benchmark issue, and each peer's
- * median as a multiple of keeper's, from the same run. Part of {@link Report}.
+ * median as a multiple of keeper's (each from its own part: see the parts table). Part of {@link Report}.
  */
 final class Targets {
     private static final double RSS_LIMIT_MIB = 96;
 
     private final List<Report.Run> runs;
     private final List<String> tools;
-    private final Path results;
+    private final Function<String, Path> file;
 
-    Targets(List<Report.Run> runs, List<String> tools, Path results) {
+    /** {@code file} finds a result file by name in the parts ({@code window-keeper.txt}...), or gives null. */
+    Targets(List<Report.Run> runs, List<String> tools, Function<String, Path> file) {
         this.runs = runs;
         this.tools = tools;
-        this.results = results;
+        this.file = file;
     }
 
     void append(StringBuilder md) throws IOException {
-        if (!tools.contains("keeper")) {
+        if (!tools.contains("keeper") && !tools.contains("keeper-witness")) {
             return;
         }
         md.append("## Summary: keeper against its targets\n\n| target | measured | met |\n| --- | --- | --- |\n");
-        windowTarget(md);
+        windowTarget(md, "keeper", "crash");
+        windowTarget(md, "keeper-witness", "crash with a witness");
         peerTarget(md);
         falseFailovers(md);
         syncLosses(md);
+        twoWriters(md);
         rss(md);
         md.append("\n");
         ratios(md);
     }
 
-    private void windowTarget(StringBuilder md) throws IOException {
-        Path w = results.resolve("window-keeper.txt");
-        if (!Files.exists(w)) {
+    private void windowTarget(StringBuilder md, String tool, String label) throws IOException {
+        Path w = file.apply("window-" + tool + ".txt");
+        if (w == null) {
             return;
         }
         double limit = Double.parseDouble(Files.readString(w).strip()) / 1000 + 1;
         for (String repl : List.of("async", "sync")) {
-            OptionalDouble m = median("keeper", "crash", repl);
+            OptionalDouble m = median(tool, "crash", repl);
             if (m.isPresent()) {
-                row(md, "crash, " + repl + ": median time to writable ≤ detection window + 1 s (" + Report.fmt(limit)
+                row(md, label + ", " + repl + ": median time to writable ≤ detection window + 1 s (" + Report.fmt(limit)
                         + " s)", Report.fmt(m.getAsDouble()) + " s", m.getAsDouble() <= limit);
             }
         }
@@ -93,9 +97,21 @@ final class Targets {
                 + " crash and pgkill runs", lost == 0);
     }
 
+    /** The split-brain part: no write taken by two servers at once, in any run. */
+    private void twoWriters(StringBuilder md) {
+        List<Report.Run> sb = runs.stream().filter(r -> r.ok() && r.get("tool").equals("keeper-witness")
+                && !r.get("two_writers_acks").isEmpty()).toList();
+        if (sb.isEmpty()) {
+            return;
+        }
+        long writes = sb.stream().mapToLong(r -> Long.parseLong(r.get("two_writers_acks"))).sum();
+        row(md, "with a witness: no write accepted by two servers at once", writes + " in " + sb.size()
+                + " split-brain runs", writes == 0);
+    }
+
     private void rss(StringBuilder md) throws IOException {
-        Path summary = results.resolve("footprint-summary.csv");
-        if (!Files.exists(summary)) {
+        Path summary = file.apply("footprint-summary.csv");
+        if (summary == null) {
             return;
         }
         List<String> lines = Files.readAllLines(summary);
@@ -111,8 +127,8 @@ final class Targets {
         if (peers.isEmpty()) {
             return;
         }
-        md.append("Median recovery of each peer, and as a multiple of keeper's median on the same run"
-                + " (above 1: slower than keeper):\n\n| scenario | replication | keeper (s) |");
+        md.append("Median recovery of each peer, and as a multiple of keeper's median (above 1: slower than keeper);"
+                + " each tool's figures come from its own part:\n\n| scenario | replication | keeper (s) |");
         peers.forEach(p -> md.append(" ").append(p).append(" |"));
         md.append("\n| --- | --- | --- |");
         peers.forEach(p -> md.append(" --- |"));
@@ -136,9 +152,10 @@ final class Targets {
         md.append("\n");
     }
 
+    /** The other failover tools (keeper with a witness is keeper, not a peer). */
     private List<String> peers() {
         List<String> peers = new ArrayList<>(tools);
-        peers.remove("keeper");
+        peers.removeIf(t -> t.startsWith("keeper"));
         return peers;
     }
 

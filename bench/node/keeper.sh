@@ -3,6 +3,9 @@
 # flags, restarted after 2 s like Restart=on-failure). Env: NODE_NAME, ROLE (primary|standby),
 # PARTNER_HOST, SYNC (1: synchronous_standby_names = '*' on both nodes; keeper clears it on the
 # primary while the partner is unreachable), KEEPER_AUTOSTART (default 1).
+# A container started again (`docker start` after `docker kill`) boots like a host with keeper's
+# units enabled: `keeper guard` first (the ExecStartPre drop-in conf/keeper-guard.conf), PostgreSQL
+# only if the guard allows it, then keeper if it had been started before.
 . /bench/node/common.sh
 KEEPER_LOG=/var/log/keeper.log
 KEEPER_CONF=/etc/keeper/keeper.conf
@@ -22,12 +25,22 @@ keeper_loop() {
   done
 }
 
+# keeper guard, as the drop-in runs it before PostgreSQL; returns its exit code (0: start PostgreSQL).
+run_guard() {
+  HOME=/var/lib/postgresql as_postgres java -XX:TieredStopAtLevel=1 -jar /opt/keeper/keeper.jar guard \
+    -c "$KEEPER_CONF" --pgdata "$PGDATA" >> "$KEEPER_LOG" 2>&1
+}
+
 if [ "${1:-}" = start-keeper ]; then
+  touch /etc/keeper/enabled   # systemctl enable --now: a reboot starts keeper again
   setsid bash -c ". /bench/node/common.sh; KEEPER_LOG=$KEEPER_LOG KEEPER_CONF=$KEEPER_CONF JVM_FLAGS='$JVM_FLAGS'; $(declare -f keeper_loop); keeper_loop" \
     </dev/null >/dev/null 2>&1 &
   exit 0
 fi
 
+# Read before anything else: `start-keeper` may run (and enable keeper) while this boot is still going.
+enabled_at_boot=0
+[ -f /etc/keeper/enabled ] && enabled_at_boot=1
 prepare_host
 touch "$KEEPER_LOG" && chown postgres:postgres "$KEEPER_LOG"
 mkdir -p /etc/keeper /opt/keeper && cp /bench-build/keeper.jar /opt/keeper/keeper.jar
@@ -40,15 +53,25 @@ $(cat /out/keeper-settings.conf)
 EOC
 chown -R postgres:postgres /etc/keeper
 
-case "$ROLE" in
-  primary)
-    init_primary
-    [ "${SYNC:-0}" = 1 ] && echo "synchronous_standby_names = '*'" >> "$PGDATA/postgresql.conf" ;;
-  standby) init_standby_basebackup ;;
-esac
-start_postgres
-log "postgres up as $ROLE"
-if [ "${KEEPER_AUTOSTART:-1}" = 1 ]; then
+start_pg=1
+if [ -f "$PGDATA/PG_VERSION" ]; then
+  rm -f "$PGDATA/postmaster.pid"   # a fresh pid namespace: the pid in it belongs to the last boot
+  run_guard; guard=$?
+  log "boot with an existing data directory: keeper guard exited with $guard"
+  [ "$guard" -eq 0 ] || start_pg=0
+else
+  case "$ROLE" in
+    primary)
+      init_primary
+      [ "${SYNC:-0}" = 1 ] && echo "synchronous_standby_names = '*'" >> "$PGDATA/postgresql.conf" ;;
+    standby) init_standby_basebackup ;;
+  esac
+fi
+if [ "$start_pg" = 1 ]; then
+  start_postgres
+  log "postgres up"
+fi
+if [ "${KEEPER_AUTOSTART:-1}" = 1 ] || [ "$enabled_at_boot" = 1 ]; then
   keeper_loop &
 fi
 idle_forever

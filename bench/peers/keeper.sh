@@ -16,6 +16,17 @@ keeper_watching() { docker exec "$SET-node2" grep -q 'Partner node1:5432 is prim
 keeper_primary_ready() { docker exec "$SET-node1" grep -q 'Local server 127.0.0.1:5432 is primary' /var/log/keeper.log; }
 
 tool_up() {
+  keeper_pair_built "$1" || return 1
+  start_keeper node1
+  start_keeper node2
+  wait_until 60 "node2's keeper to see node1 as primary" keeper_watching || return 1
+  wait_until 30 "node1's keeper to run" keeper_primary_ready
+}
+
+start_keeper() { docker exec "$SET-$1" bash /bench/node/keeper.sh start-keeper; }
+
+# The pair (SYNC=$1: synchronous), streaming, with KEEPER_SETTINGS in each keeper.conf; keeper not started.
+keeper_pair_built() {
   local sync=$1
   printf '%s\n' "$KEEPER_SETTINGS" > "$RUN_DIR/keeper-settings.conf"
   # keeper is started once the pair is built, as an operator enables the service: started earlier,
@@ -30,10 +41,6 @@ tool_up() {
     wait_until 30 "node2 to be the synchronous standby" sync_is node1 sync || return 1
     [[ $(sql node2 "SHOW synchronous_standby_names") == '*' ]] || { say "node2 lacks synchronous_standby_names"; return 1; }
   fi
-  docker exec "$SET-node1" bash /bench/node/keeper.sh start-keeper
-  docker exec "$SET-node2" bash /bench/node/keeper.sh start-keeper
-  wait_until 60 "node2's keeper to see node1 as primary" keeper_watching || return 1
-  wait_until 30 "node1's keeper to run" keeper_primary_ready
 }
 
 tool_settings_md() {

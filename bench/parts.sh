@@ -1,0 +1,133 @@
+# Sourced by bench/run.sh: the parts of the suite. A part writes only RESULTS_ROOT/PART/ (runs.csv,
+# raw/, its tools' settings and versions, and meta.properties, written last: a part without it did
+# not finish) and removes only that directory when it runs again. Report.java merges every part
+# present into one report.
+
+# run_part PART [BESIDE]: one part into RESULTS_ROOT/PART; BESIDE names a part that runs meanwhile.
+# bench/run.sh runs it in the background: a subshell, so that a peer script's definitions do not leak
+# into the next part.
+run_part() {
+  local part=$1 beside=${2:-} started load rc=0
+  started=$(date +%s) load=$(cut -d' ' -f1-3 /proc/loadavg)
+  RESULTS=$RESULTS_ROOT/$part
+  rm -rf "$RESULTS"; mkdir -p "$RESULTS/raw"
+  echo "$RUNS_HEADER" > "$RESULTS/runs.csv"
+  case $part in
+    footprint) footprint_part || rc=1 ;;
+    splitbrain) splitbrain_part || rc=1 ;;
+    *) tool_part "$part" || rc=1 ;;
+  esac
+  write_meta "$part" "$started" "$load" "$beside"
+  return $rc
+}
+
+# The files the report reads about a tool: its settings, detection window (ms) and version.
+tool_files() {
+  tool_settings_md > "$RESULTS/settings-$1.md"
+  echo $((2 * TOOL_FREEZE_MS)) > "$RESULTS/window-$1.txt"
+  tool_version > "$RESULTS/version-$1.txt"
+}
+
+# One tool's crash and pgkill runs and its freeze run.
+tool_part() {
+  local tool=$1 scenario repl run bad=0
+  source "$BENCH_DIR/peers/$tool.sh"
+  if [[ -n ${TOOL_UNSUPPORTED:-} ]]; then
+    say "$tool: not measured: $TOOL_UNSUPPORTED"
+    echo "$TOOL_UNSUPPORTED" > "$RESULTS/unsupported-$tool.txt"
+    return 0
+  fi
+  tool_files "$tool"
+  for scenario in $SCENARIOS; do
+    for repl in $REPLICATIONS; do
+      for ((run = 1; run <= RUNS; run++)); do
+        run_failover "$tool" "$scenario" "$repl" "$run" || bad=1
+      done
+    done
+  done
+  if ((FREEZE_COUNT > 0)); then run_freeze "$tool" "$FREEZE_COUNT" || bad=1; fi
+  return $bad
+}
+
+# keeper's footprint, on its own set of containers and network (it may run beside keeper's part).
+footprint_part() {
+  SET=kbf SUBNET_PREFIX=10.213.214
+  source "$BENCH_DIR/lib.sh"; source "$BENCH_DIR/footprint.sh"
+  run_footprint "$FOOTPRINT_MINUTES"
+}
+
+# keeper with a witness: every split-brain scenario; the crash RUNS times, the others SB_RUNS times.
+splitbrain_part() {
+  local scenario repl run runs bad=0
+  source "$BENCH_DIR/peers/keeper-witness.sh"
+  tool_files "$SB_TOOL"
+  for scenario in ${SB_SCENARIOS:-$SB_SCENARIOS_ALL}; do
+    runs=$SB_RUNS; [[ $scenario == crash ]] && runs=$RUNS
+    for repl in $(sb_replications "$scenario"); do
+      [[ " $REPLICATIONS " == *" $repl "* ]] || continue
+      for ((run = 1; run <= runs; run++)); do
+        run_splitbrain "$scenario" "$repl" "$run" || bad=1
+      done
+    done
+  done
+  return $bad
+}
+
+# kill_tree PID...: stops a background part and what it started, by pid (parent first, so that it
+# starts nothing new).
+kill_tree() {
+  local p kids
+  for p in "$@"; do
+    kids=$(pgrep -P "$p")
+    kill "$p" 2>/dev/null
+    [[ -n $kids ]] && kill_tree $kids
+  done
+  return 0
+}
+
+# The commit the run was built from, and whether the tree had changes (the report's own files aside).
+source_commit() {
+  local dirty=""
+  [[ -n $(git -C "$ROOT" status --porcelain -- . ':(exclude)docs' 2>/dev/null) ]] && dirty=" with uncommitted changes"
+  echo "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$dirty"
+}
+
+# meta.properties of a part: when, on what, with which options; what the report says about the part.
+write_meta() {
+  local part=$1 started=$2 load=$3 beside=$4 tools=$1
+  case $part in footprint) tools=keeper ;; splitbrain) tools=keeper-witness ;; esac
+  {
+    echo "part=$part"
+    echo "date=$(date -u -d "@$started" +'%Y-%m-%d %H:%M UTC')"
+    echo "duration_s=$(( $(date +%s) - started ))"
+    echo "commit=$COMMIT"
+    echo "cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+    echo "cores=$(nproc)"
+    echo "memory=$(free -g | awk '/Mem:/ { print $2 " GiB" }')"
+    echo "os=$(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)"
+    echo "docker=$(docker version -f '{{.Server.Version}}' 2>/dev/null)"
+    echo "image=$IMAGE"
+    echo "tools=$tools"
+    echo "runs=$RUNS"
+    echo "scenarios=$SCENARIOS"
+    echo "replications=$REPLICATIONS"
+    echo "freeze_count=$FREEZE_COUNT"
+    echo "footprint_minutes=$FOOTPRINT_MINUTES"
+    echo "splitbrain_runs=$SB_RUNS"
+    echo "splitbrain_scenarios=${SB_SCENARIOS:-$SB_SCENARIOS_ALL}"
+    echo "splitbrain_cut_s=$SB_CUT_S"
+    echo "splitbrain_observe_s=$SB_OBSERVE_S"
+    echo "smoke=$SMOKE"
+    echo "beside=$beside"
+    echo "command=bash bench/run.sh$ARGS"
+    echo "load_at_start=$load"
+  } > "$RESULTS/meta.properties"
+  cp "$BUILD_DIR/versions.tsv" "$RESULTS/versions.tsv"
+}
+
+# The report from every part present under RESULTS_ROOT, in the order of ALL_PARTS; it flags the parts
+# that have no results.
+write_report() {
+  java -Djava.awt.headless=true -cp "$BUILD_DIR/classes" Report "$RESULTS_ROOT" "$OUT" "$ALL_PARTS" || return 1
+  say "report: $OUT/benchmarks.md"
+}
