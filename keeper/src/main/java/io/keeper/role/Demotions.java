@@ -21,11 +21,11 @@ final class Demotions {
     }
 
     Decision acceptAsStandby(ServerState me, ProbeResult other, String why) {
-        LOG.info("Clearing a.keeper.fenced: {}", why);
+        LOG.info("Clearing keeper.fenced: {}", why);
         try {
             a.local.unfence();
         } catch (ServerActionException e) {
-            a.reasonOverride = "clearing a.keeper.fenced failed: " + e.getMessage();
+            a.reasonOverride = "clearing keeper.fenced failed: " + e.getMessage();
             LOG.error("{}", a.reasonOverride);
             return Decision.FENCED;
         }
@@ -63,7 +63,7 @@ final class Demotions {
         a.notify("rejoined", me);
         a.keeper.partnerWatch().reset(true, winner.lsnBytes());
         a.keeper.setLocalRole("standby");
-        a.keeper.republishName(); // pg_rewind copied the winner's postgresql.auto.conf, with its a.keeper.node_name
+        a.keeper.republishName(); // pg_rewind copied the winner's postgresql.auto.conf, with its keeper.node_name
         a.rejoinAttemptsLeft = 3;
         return Decision.REJOINED;
     }

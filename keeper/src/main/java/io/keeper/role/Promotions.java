@@ -76,7 +76,7 @@ final class Promotions {
         try {
             a.local.unfence();
         } catch (ServerActionException e) {
-            LOG.error("Removing a.keeper.fenced after the promotion failed: {}", e.getMessage());
+            LOG.error("Removing keeper.fenced after the promotion failed: {}", e.getMessage());
         }
         record("unfenced", promoted, a.name(), why, held.get().term());
         a.keeper.setLocalRole(promoted.role());
@@ -156,7 +156,7 @@ final class Promotions {
         try {
             a.local.clearPendingEvent();
         } catch (ServerActionException e) {
-            LOG.warn("Could not clear a.keeper.pending_event: {}", e.getMessage());
+            LOG.warn("Could not clear keeper.pending_event: {}", e.getMessage());
         }
         a.notify(event, state);
     }
@@ -172,7 +172,7 @@ final class Promotions {
             try {
                 a.local.clearPendingEvent();
             } catch (ServerActionException e) {
-                LOG.warn("Could not clear a.keeper.pending_event: {}", e.getMessage());
+                LOG.warn("Could not clear keeper.pending_event: {}", e.getMessage());
                 return Decision.WATCHING;
             }
             a.notify(event, me);
