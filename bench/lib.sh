@@ -71,8 +71,12 @@ wait_until() {
 }
 
 is_primary() { [[ $(sql "$1" "SELECT pg_is_in_recovery()") == f ]]; }
+# A standby's WAL receiver streams from node $1. pg_basebackup -X stream shows up in pg_stat_replication as
+# 'streaming' too while it copies, so it is left out: counting it let a run start (and a synchronous
+# setting reach the copy) before the standby existed.
 is_streaming() {
-  [[ $(sql "$1" "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") -ge 1 ]]
+  [[ $(sql "$1" "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'
+                 AND application_name <> 'pg_basebackup'") -ge 1 ]]
 }
 # The sync_state of the standby on node $1: async, sync or quorum.
 sync_state() { sql "$1" "SELECT string_agg(sync_state, ',') FROM pg_stat_replication"; }
