@@ -5,11 +5,9 @@ CLIENT_HOSTS=node1,node2
 KEEPER_SETTINGS="keepalive_time = 1s
 keepalive_count = 3"
 
+# COMMIT: what bench/run.sh recorded just before it built keeper.jar (the tree may move on during a run).
 tool_version() {
-  local commit dirty=""
-  commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)
-  [[ -n $(git -C "$ROOT" status --porcelain -- keeper heartbeat pom.xml 2>/dev/null) ]] && dirty=" with uncommitted changes"
-  echo "$(java -jar "$BUILD_DIR/keeper.jar" --version 2>&1 | head -1), built from commit $commit$dirty"
+  echo "$(java -jar "$BUILD_DIR/keeper.jar" --version 2>&1 | head -1), built from commit $COMMIT"
 }
 
 keeper_watching() { docker exec "$SET-node2" grep -q 'Partner node1:5432 is primary' /var/log/keeper.log; }

@@ -26,7 +26,6 @@ wal_log_hints = on
 wal_keep_size = '256MB'     # lets a standby that was away for a while catch up
 cluster_name = '$NODE_NAME'
 wal_sender_timeout = '2s'   # an idle primary sends a keepalive every ~1 s: keeper reads the receiver's freshness
-wal_retrieve_retry_interval = '1s'   # as keeper recommends: a promotion never waits the default 5 s
 EOF
   cat >> "$PGDATA/pg_hba.conf" <<EOF
 host all all 0.0.0.0/0 scram-sha-256

@@ -123,7 +123,6 @@ public final class KeeperService implements AutoCloseable {
             LOG.warn("Could not read the server layout yet ({}); checked again when a demotion is needed",
                     e.getMessage());
         }
-        checkRetryInterval();
         if ("rejoin".equals(config.onSuperseded())) {
             try {
                 ServerLayout layout = readLayout();
@@ -137,30 +136,6 @@ public final class KeeperService implements AutoCloseable {
                 LOG.warn("on_superseded = rejoin: could not check the pg_rewind prerequisites now: {}",
                         e.getMessage());
             }
-        }
-    }
-
-    /**
-     * PostgreSQL 15 can take up to wal_retrieve_retry_interval (default 5 s) to act on a promotion request that
-     * arrives just after its WAL receiver lost the primary ("waiting for WAL to become available"): measured here
-     * as a 5 s promotion in one crash out of ten. Warn when that is longer than keepalive_time.
-     */
-    private void checkRetryInterval() {
-        try {
-            long ms = localServer.onSession("reading wal_retrieve_retry_interval", c -> {
-                try (java.sql.Statement st = c.createStatement();
-                     java.sql.ResultSet rs = st.executeQuery(
-                             "SELECT setting::bigint FROM pg_settings WHERE name = 'wal_retrieve_retry_interval'")) {
-                    return rs.next() ? rs.getLong(1) : 0L;
-                }
-            });
-            if (ms > config.keepaliveTime().toMillis()) {
-                LOG.warn("wal_retrieve_retry_interval is {} ms: a promotion that comes just after the WAL receiver"
-                        + " lost the primary can wait that long in PostgreSQL; set it to at most keepalive_time ({})"
-                        + " on both servers", ms, Durations.format(config.keepaliveTime()));
-            }
-        } catch (ServerActionException e) {
-            LOG.debug("Could not read wal_retrieve_retry_interval: {}", e.getMessage());
         }
     }
 
