@@ -99,6 +99,8 @@ START=$SECONDS
 bash src/test/docker/engine.sh || exit 1
 bash bench/image.sh || exit 1
 IMAGE=$(bash bench/image.sh --name)
+# The commit keeper.jar is built from, read before the build: the tree may move on while the parts run.
+COMMIT=$(source_commit)
 say "building keeper"
 mvn -B -q -Dmaven.test.skip=true package || { say "keeper did not build"; exit 1; }
 rm -rf "$BUILD_DIR"; mkdir -p "$BUILD_DIR/classes"
@@ -108,7 +110,6 @@ cp "$HOME/.m2/repository/org/postgresql/postgresql/$pgjdbc_version/postgresql-$p
   "$BUILD_DIR/pgjdbc.jar" || { say "pgjdbc $pgjdbc_version is not in ~/.m2"; exit 1; }
 javac -d "$BUILD_DIR/classes" -cp "$BUILD_DIR/pgjdbc.jar" bench/java/*.java || exit 1
 docker run --rm "$IMAGE" cat /etc/bench-versions.tsv > "$BUILD_DIR/versions.tsv"
-COMMIT=$(source_commit)
 
 # 2. The parts, one after the other; keeper's footprint runs beside keeper's part when both are asked
 # for. Each part writes only its own directory under RESULTS_ROOT (see bench/parts.sh).
