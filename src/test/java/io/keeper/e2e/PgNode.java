@@ -143,7 +143,15 @@ public final class PgNode implements AutoCloseable {
 
     /** Runs {@code keeper primary -c /etc/keeper/keeper.conf} in this host: the rightful primary's name. */
     public ExecResult keeperPrimary() {
-        return execResult("java", "-jar", "/opt/keeper/keeper.jar", "primary", "-c", "/etc/keeper/keeper.conf");
+        return keeper("primary");
+    }
+
+    /** Runs {@code keeper COMMAND ARGS -c /etc/keeper/keeper.conf} in this host, as an administrator would. */
+    public ExecResult keeper(String command, String... args) {
+        List<String> line = new ArrayList<>(List.of("java", "-jar", "/opt/keeper/keeper.jar", command, "-c",
+                "/etc/keeper/keeper.conf"));
+        line.addAll(List.of(args));
+        return execResult(line.toArray(String[]::new));
     }
 
     /** A JDBC connection as postgres, with short timeouts so a frozen or cut-off node fails fast. */

@@ -17,11 +17,22 @@ package io.keeper.heartbeat;
  * @param replayLsn last replayed WAL position on a standby, else null
  * @param term the lease term this server's keeper recorded on it (keeper.term), or 0 when none
  * @param pendingEvent an event keeper announced before promoting and has not recorded yet (keeper.pending_event)
+ * @param paused the maintenance pause `keeper pause` recorded on this server (keeper.paused), or "" when none
  */
 public record ServerState(boolean inRecovery, int timeline, String lsn, long systemIdentifier,
                           String synchronousStandbyNames, String savedSynchronousStandbyNames,
                           int streamingStandbys, String nodeName, String fenced, Long walReceiverAgeMs,
-                          boolean replayPaused, String replayLsn, long term, String pendingEvent) {
+                          boolean replayPaused, String replayLsn, long term, String pendingEvent,
+                          String paused) {
+
+    /** A state without a maintenance pause recorded on the server. */
+    public ServerState(boolean inRecovery, int timeline, String lsn, long systemIdentifier,
+                       String synchronousStandbyNames, String savedSynchronousStandbyNames,
+                       int streamingStandbys, String nodeName, String fenced, Long walReceiverAgeMs,
+                       boolean replayPaused, String replayLsn, long term, String pendingEvent) {
+        this(inRecovery, timeline, lsn, systemIdentifier, synchronousStandbyNames, savedSynchronousStandbyNames,
+                streamingStandbys, nodeName, fenced, walReceiverAgeMs, replayPaused, replayLsn, term, pendingEvent, "");
+    }
 
     /** A state without a recorded lease term (servers of a pair without a witness, tests). */
     public ServerState(boolean inRecovery, int timeline, String lsn, long systemIdentifier,
@@ -57,7 +68,8 @@ public record ServerState(boolean inRecovery, int timeline, String lsn, long sys
             + " CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END,"
             + " CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END,"
             + " coalesce(nullif(current_setting('keeper.term', true), ''), '0')::bigint,"
-            + " coalesce(current_setting('keeper.pending_event', true), '')";
+            + " coalesce(current_setting('keeper.pending_event', true), ''),"
+            + " coalesce(current_setting('keeper.paused', true), '')";
 
     public boolean isFenced() {
         return !fenced.isEmpty();

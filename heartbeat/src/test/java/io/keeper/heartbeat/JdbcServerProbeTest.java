@@ -30,9 +30,9 @@ class JdbcServerProbeTest {
     private static final Duration PROMPTLY = Duration.ofSeconds(3);
 
     private static final String[] STANDBY_ROW = {"t", "3", "0/3000060", "7345322912392818781", "", "", "0",
-        "node2", "", "120", "f", "0/3000000", "4", ""};
+        "node2", "", "120", "f", "0/3000000", "4", "", ""};
     private static final String[] PRIMARY_ROW = {"f", "4", "16/B374D848", "7345322912392818781", "standby1",
-        "", "1", "node1", "", null, "f", null, "0", ""};
+        "", "1", "node1", "", null, "f", null, "0", "", "until=none set=2026-12-01T06:00:00Z by=dba@db1"};
 
     private static JdbcServerProbe probe(Conninfo conninfo, Duration deadline) {
         return new JdbcServerProbe(new PgSession(conninfo, ENV, deadline, "probe-test"));
@@ -143,6 +143,7 @@ class JdbcServerProbeTest {
             assertEquals(0x16_B374_D848L, result.state().lsnBytes());
             assertEquals("standby1", result.state().synchronousStandbyNames());
             assertEquals(1, result.state().streamingStandbys());
+            assertEquals("until=none set=2026-12-01T06:00:00Z by=dba@db1", result.state().paused());
             assertEquals("node1", result.state().nodeName());
             assertEquals(null, result.state().walReceiverAgeMs());
             assertEquals(null, result.state().replayLsn());

@@ -4,11 +4,12 @@ import io.keeper.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** keeper's command line: run, check-config, install, log, primary, guard, rules. */
+/** keeper's command line: run, check-config, install, log, primary, guard, rules, pause, resume. */
 @Command(name = "keeper", mixinStandardHelpOptions = true, versionProvider = KeeperCommand.Version.class,
         description = "Automatic failover for a pair of PostgreSQL servers (primary + streaming standby).",
         subcommands = {RunCommand.class, CheckConfigCommand.class, InstallCommand.class, LogCommand.class,
-                PrimaryCommand.class, GuardCommand.class, RulesCommand.class,
+                PrimaryCommand.class, GuardCommand.class, RulesCommand.class, PauseCommand.class,
+                ResumeCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:runtime failure", "2:bad usage or configuration"})
@@ -27,6 +28,12 @@ public final class KeeperCommand implements Runnable {
     /** The configured command line, also used by tests to capture output and exit codes. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new KeeperCommand());
+        cl.setParameterExceptionHandler((e, args) -> {
+            CommandLine failed = e.getCommandLine();
+            failed.getErr().println("keeper: " + e.getMessage() + " (see: " + failed.getCommandSpec().qualifiedName()
+                    + " --help)");
+            return BAD_CONFIG;
+        });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ConfigException) {
                 for (String problem : ((ConfigException) e).problems()) {
@@ -42,7 +49,7 @@ public final class KeeperCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: run, check-config, install, log, primary, guard or rules");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: run, check-config, install, log, primary, guard, rules, pause or resume");
     }
 
     /** The version from the jar's manifest. */

@@ -2,10 +2,15 @@ package io.keeper.config;
 
 import java.time.Duration;
 
-/** Formats durations the way the configuration file writes them. */
+/** Reads and formats durations the way the configuration file writes them. */
 public final class Durations {
 
     private Durations() {
+    }
+
+    /** A time like 5s, 500ms, 10min, 2h, 1d (a bare number is seconds); IllegalArgumentException says why not. */
+    public static Duration parse(String raw) {
+        return ValueType.parseDuration(raw);
     }
 
     public static String format(Duration d) {

@@ -91,6 +91,7 @@ enum Endpoint {
             body.put("term", s.term());
             body.put("leaseValid", s.leaseValid());
             body.put("rule", s.rule());
+            body.put("paused", s.paused());
             body.put("updatedAt", String.valueOf(s.updatedAt()));
             body.put("ageMs", age(s, now).toMillis());
             body.put("stale", isStale(s, now, staleAfter));

@@ -3,6 +3,8 @@ package io.keeper.role;
 /** What the role rules tell keeper to do in this run; {@link #outcome()} is the run's Decision when it works. */
 public enum Action {
     WATCH(Decision.WATCHING),
+    /** A maintenance pause holds: nothing is done; the reason says what would have been. */
+    PAUSED(Decision.PAUSED),
     WAIT_FOR_LOCAL(Decision.LOCAL_UNAVAILABLE),
     REFUSE_PROMOTION(Decision.PROMOTION_BLOCKED),
     STAY_FENCED(Decision.FENCED),

@@ -26,6 +26,8 @@ public enum Decision {
     REJOINED,
     /** A promotion whose failover_log row and event had not been written (keeper stopped midway) was recorded. */
     RECORDED,
+    /** A maintenance pause holds: keeper did not act (the reason says what it held back). */
+    PAUSED,
     /** The run was interrupted because keeper is stopping. */
     STOPPING
 }

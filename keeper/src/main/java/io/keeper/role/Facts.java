@@ -31,6 +31,7 @@ package io.keeper.role;
  * @param standbyStreams on a primary: a WAL sender is streaming
  * @param pendingEvent a promotion (or lifted demotion) whose failover_log row and event are not written yet
  * @param rejoin on_superseded = rejoin and rejoin attempts are left
+ * @param paused a maintenance pause (`keeper pause`) holds, recorded on this server or on the partner
  * @param text the names and numbers the reasons quote
  */
 public record Facts(boolean localAnswered, boolean standby, Fence fence, String fenceReason,
@@ -39,7 +40,7 @@ public record Facts(boolean localAnswered, boolean standby, Fence fence, String 
                     boolean partnerSeenAsPrimary, Long heardFromPrimaryMs, long windowMs, long silenceMs, Long lagBytes,
                     long maxLagBytes, boolean streamingFromPartner, LeaseState lease, boolean writeAllowed,
                     boolean synchronous, boolean syncSaved, boolean standbyStreams, boolean pendingEvent,
-                    boolean rejoin, Text text) {
+                    boolean rejoin, boolean paused, Text text) {
 
     /**
      * Names and numbers for the reasons; never a password.
@@ -53,9 +54,24 @@ public record Facts(boolean localAnswered, boolean standby, Fence fence, String 
      * @param permission on a primary: until when writes are allowed and by what
      * @param election both primaries: the numbers the election compared
      * @param lag on a standby: where it is and where the primary was last seen
+     * @param pause the pause that holds ("paused until ..., set ... by ..."), or ""
      */
     public record Text(String partner, String partnerName, String lastFailure, long unreachableMs, String local,
-                       String lease, String permission, String election, String lag) {
+                       String lease, String permission, String election, String lag, String pause) {
+    }
+
+    /** The same facts without the pause: what keeper would decide if it were not paused. */
+    public Facts unpaused() {
+        return new Facts(localAnswered, standby, fence, fenceReason, partnerAnswered, partnerPrimary, partnerStandby,
+                partnerForeign, partnerTimelineNotAhead, partnerWinsElection, failures, keepaliveCount,
+                partnerSeenAsPrimary, heardFromPrimaryMs, windowMs, silenceMs, lagBytes, maxLagBytes,
+                streamingFromPartner, lease, writeAllowed, synchronous, syncSaved, standbyStreams, pendingEvent, rejoin,
+                false, text);
+    }
+
+    /** A primary with a witness whose write permission ran out: its fence is the lease's, which no pause holds. */
+    public boolean permissionLost() {
+        return arbiter() && !standby && fence == Fence.NONE && !writeAllowed;
     }
 
     public boolean arbiter() {

@@ -156,48 +156,20 @@ public final class JdbcLocalServer extends JdbcServer implements LocalServer {
         });
     }
 
-    /**
-     * PostgreSQL 15 refuses ALTER SYSTEM on a custom setting the session has never seen, so the session
-     * declares it first (with its current value, then RESET so the reloaded value shows through).
-     */
     private static void declareSavedSetting(Statement st) throws SQLException {
-        declare(st, SAVED_SETTING);
+        ServerSettings.declare(st, SAVED_SETTING);
     }
 
-    private static void declare(Statement st, String setting) throws SQLException {
-        st.execute("SELECT set_config('" + setting + "', coalesce(current_setting('" + setting
-                + "', true), ''), false)");
-    }
-
-    /**
-     * ALTER SYSTEM, then a reload: each pair is a setting and its new value, null to RESET it. The session declares
-     * each of keeper's own (custom) settings first and RESETs its own copy, so the reloaded value shows.
-     */
+    /** ALTER SYSTEM, then a reload (see {@link ServerSettings#alter}). */
     private void alterSystem(String what, String... settingsAndValues) throws ServerActionException {
         run(what, ACTION_LIMIT, c -> {
-            try (Statement st = c.createStatement()) {
-                for (int i = 0; i < settingsAndValues.length; i += 2) {
-                    String setting = settingsAndValues[i];
-                    String value = settingsAndValues[i + 1];
-                    boolean custom = setting.contains("."); // keeper.*: unknown to the server until declared
-                    if (custom) {
-                        declare(st, setting);
-                    }
-                    st.execute(value == null ? "ALTER SYSTEM RESET " + setting
-                            : "ALTER SYSTEM SET " + setting + " = " + literal(value));
-                    if (custom) {
-                        st.execute("RESET " + setting);
-                    }
-                }
-                st.execute("SELECT pg_reload_conf()");
-            }
+            ServerSettings.alter(c, settingsAndValues);
             return null;
         });
     }
 
-    /** A string literal for ALTER SYSTEM, which takes no bind parameters. */
     static String literal(String value) {
-        return "'" + value.replace("'", "''") + "'";
+        return ServerSettings.literal(value);
     }
 
     @Override
@@ -209,7 +181,7 @@ public final class JdbcLocalServer extends JdbcServer implements LocalServer {
     public void fence(String reason) throws ServerActionException {
         run("fencing", ACTION_LIMIT, c -> {
             try (Statement st = c.createStatement()) {
-                declare(st, FENCED_SETTING);
+                ServerSettings.declare(st, FENCED_SETTING);
                 st.execute("ALTER SYSTEM SET default_transaction_read_only = on");
                 st.execute("ALTER SYSTEM SET " + FENCED_SETTING + " = " + literal(reason));
                 st.execute("RESET " + FENCED_SETTING);

@@ -10,6 +10,7 @@ import io.keeper.heartbeat.RunTiming;
 import io.keeper.heartbeat.ServerState;
 import io.keeper.lease.Lease;
 import io.keeper.lease.LeaseTiming;
+import io.keeper.pause.Pause;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -56,6 +57,7 @@ public final class Keeper {
     private String localRole;
     private boolean namePublished;
     private boolean emitWarned;
+    private boolean pausedBefore;
     /** The WAL heartbeat written in the previous run on this primary: {position, nanoTime when written}. */
     private long[] previousMarker;
 
@@ -145,7 +147,7 @@ public final class Keeper {
             if (seen == null) {
                 return Decision.STOPPING;
             }
-            Facts facts = facts(seen);
+            Facts facts = facts(seen, pauseNow(seen));
             RoleRules.Verdict verdict = RoleRules.decide(facts);
             Decision decision;
             actLock.lock();
@@ -280,7 +282,38 @@ public final class Keeper {
         }
     }
 
-    private Facts facts(Observation seen) {
+    /**
+     * The maintenance pause that holds in this run, described, or "": recorded on this node's server or, when the
+     * partner answered, on the partner's (a `keeper pause` that reached only one server still pauses both keepers).
+     * Each start and end is logged once; when a pause ends, the partner's failures are counted afresh, so a primary
+     * that died during the pause is failed over one detection window after the resume, never at once.
+     */
+    private String pauseNow(Observation seen) {
+        Instant now = Instant.now();
+        String text = holding(seen.me(), now, "on this node's server")
+                .or(() -> holding(seen.other(), now, "on the partner's server")).orElse("");
+        boolean paused = !text.isEmpty();
+        if (paused && !pausedBefore) {
+            LOG.warn("Maintenance pause: {}; keeper will not promote, demote, rejoin or change"
+                    + " synchronous_standby_names until it ends (a primary that loses its lease still demotes)", text);
+        } else if (!paused && pausedBefore) {
+            partnerWatch.countAfresh();
+            LOG.info("Maintenance pause over: acting again; partner failures are counted afresh from this run ({})",
+                    partnerWatch.failures());
+        }
+        pausedBefore = paused;
+        return text;
+    }
+
+    private static Optional<String> holding(ProbeResult probe, Instant now, String where) {
+        if (!probe.answered()) {
+            return Optional.empty();
+        }
+        return Pause.parse(probe.state().paused()).filter(p -> p.holdsAt(now)).map(p -> p.describe(now) + " ("
+                + where + ")");
+    }
+
+    private Facts facts(Observation seen, String pause) {
         ProbeResult me = seen.me();
         ProbeResult other = seen.other();
         ServerState s = me.answered() ? me.state() : null;
@@ -309,7 +342,7 @@ public final class Keeper {
                 partnerWatch.lastFailure(), partnerWatch.unreachableMs(), me.describe(),
                 leaseWatch.text(), permission.describe(), election,
                 lag == null ? "" : s.lsn() + " but the primary was last seen at "
-                        + ServerState.formatLsn(partnerWatch.lastPrimaryLsn()));
+                        + ServerState.formatLsn(partnerWatch.lastPrimaryLsn()), pause);
         return new Facts(s != null, standby, s == null ? Fence.NONE : Fence.of(s.fenced()),
                 s == null ? "" : s.fenced(), other.answered(), other.isPrimary(), other.isStandby(),
                 partnerWatch.foreign(), s != null && other.answered() && other.state().timeline() <= s.timeline(),
@@ -321,7 +354,7 @@ public final class Keeper {
                 s != null && !s.synchronousStandbyNames().isEmpty(),
                 s != null && !s.savedSynchronousStandbyNames().isEmpty(), s != null && s.streamingStandbys() > 0,
                 s != null && !s.pendingEvent().isEmpty(), "rejoin".equals(config.onSuperseded())
-                        && actions.rejoinAttemptsLeft() > 0, text);
+                        && actions.rejoinAttemptsLeft() > 0, !pause.isEmpty(), text);
     }
 
     String partnerName(ProbeResult other) {
@@ -399,6 +432,6 @@ public final class Keeper {
                 partnerState, lease == null ? "" : f.lease() == LeaseState.UNREACHABLE ? "unreachable: "
                 + leaseWatch.text() : "reachable", f.failures(), config.keepaliveCount(), decision.name(), reason,
                 lease == null ? "" : leaseWatch.text(), leaseWatch.term(), leaseValid,
-                verdict.rule().name(), Instant.now());
+                verdict.rule().name(), f.text().pause(), Instant.now());
     }
 }

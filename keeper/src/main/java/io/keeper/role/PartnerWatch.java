@@ -95,6 +95,14 @@ final class PartnerWatch {
         lastPrimaryLsn = partnerIsPrimary ? partnerLsn : -1;
     }
 
+    /** After a maintenance pause: failures seen during it do not count; this run's own failure, if any, does. */
+    void countAfresh() {
+        if (failures > 0) {
+            failures = 1;
+            firstFailureNanos = nanoTime.getAsLong();
+        }
+    }
+
     int failures() {
         return failures;
     }

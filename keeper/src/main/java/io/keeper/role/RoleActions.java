@@ -33,6 +33,8 @@ final class RoleActions {
     String reasonOverride;
     boolean demotedForReal;
     private String lastRule = "";
+    /** While paused: the rule the pause held back in the last run, so each change is logged once. */
+    private String lastHeldBack = "";
     volatile ServerState lastLocal;
     /** When the lease watchdog last began to demote (monotonic nanos), 0 when never. */
     volatile long watchdogActedNanos;
@@ -111,6 +113,13 @@ final class RoleActions {
                     LOG.warn("{}", reason);
                 }
                 return Decision.WATCHING;
+            case PAUSED:
+                String heldBack = RoleRules.decide(f.unpaused()).rule().name();
+                if (changed || !heldBack.equals(lastHeldBack)) {
+                    LOG.warn("Paused, not acting: {}", reason);
+                }
+                lastHeldBack = heldBack;
+                return Decision.PAUSED;
             case WAIT_FOR_LOCAL:
                 LOG.warn("Local server {} is not available ({}); not acting until it answers",
                         keeper.config().myConninfo().address(), f.text().local());

@@ -42,6 +42,12 @@ public final class RoleRules {
                     f -> !f.localAnswered(), Action.WAIT_FOR_LOCAL,
                     f -> "local server is not available (" + f.text().local() + "); not acting until it answers"),
 
+            // A maintenance pause holds back every decision but the lease's own fence: a primary that lost its write
+            // permission demotes even while paused, because a resume it cannot hear would let the standby promote.
+            row("paused", Role.ANY, "a maintenance pause holds (keeper pause), unless a primary lost the lease",
+                    f -> f.paused() && !f.permissionLost(), Action.PAUSED,
+                    f -> f.text().pause() + ": " + wouldDo(f)),
+
             // A standby keeper demoted (keeper.fenced set): it never promotes on its own.
             row("demoted-follows", Role.STANDBY, "demoted, but streams from the primary partner",
                     f -> f.fence() != Fence.NONE && f.partnerPrimary() && f.streamingFromPartner(),
@@ -186,6 +192,15 @@ public final class RoleRules {
             }
         }
         throw new IllegalStateException("no role rule matched " + facts);
+    }
+
+    /** What the table decides without the pause, in words: "would promote (rule promote: ...)". */
+    static String wouldDo(Facts f) {
+        Verdict would = decide(f.unpaused());
+        Action a = would.action();
+        String what = a == Action.WATCH || a == Action.WAIT_FOR_LOCAL || a == Action.REFUSE_PROMOTION
+                || a == Action.STAY_FENCED ? "nothing to hold back" : "holding back " + a.name().toLowerCase();
+        return what + " (rule " + would.rule().name() + ": " + would.reason() + ")";
     }
 
     /** The table as text, one row per line: role, name, condition, action (for `keeper rules`). */

@@ -69,6 +69,15 @@ class KeeperCommandTest {
     }
 
     @Test
+    void aBadPauseLengthIsOneLineAndExitTwo() throws Exception {
+        Path file = write("my_conninfo = 'host=a'\npartner_conninfo = 'host=b'\n");
+        assertEquals(2, run("pause", "-c", file.toString(), "--for", "ten minutes"));
+        assertEquals("keeper: Invalid value for option '--for': 'ten minutes': expected a time such as 5s, 500ms,"
+                + " 1min (units: ms, s, min, h, d) (see: keeper pause --help)", err.toString().strip());
+        assertEquals(0, out.toString().length());
+    }
+
+    @Test
     void versionAndHelpExitZero() {
         assertEquals(0, run("--version"));
         assertTrue(out.toString().startsWith("keeper "), out.toString());

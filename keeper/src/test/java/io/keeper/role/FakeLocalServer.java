@@ -32,6 +32,7 @@ final class FakeLocalServer implements LocalServer {
     long term;
     long walLsn = 0x3000060;
     boolean failRecord;
+    String paused = "";
 
     static FakeLocalServer standby() {
         FakeLocalServer s = new FakeLocalServer();
@@ -46,7 +47,7 @@ final class FakeLocalServer implements LocalServer {
     private ServerState state() {
         return new ServerState(inRecovery, timeline, inRecovery ? receivedLsn : lsn(walLsn), 7L, syncNames,
                 savedSyncNames, streaming, nodeName, fenced, walReceiverAgeMs, replayPaused,
-                inRecovery ? receivedLsn : null, term, pendingEvent);
+                inRecovery ? receivedLsn : null, term, pendingEvent, paused);
     }
 
     static String lsn(long bytes) {

@@ -77,6 +77,42 @@ class KeeperTest {
     }
 
     @Test
+    void aPauseHoldsThePromotionBackAndAResumeCountsTheFailuresAfresh() throws Exception {
+        start(FakeLocalServer.standby(), 3);
+        assertEquals(Decision.WATCHING, tick(PARTNER_PRIMARY));
+        local.paused = "until=none set=2026-12-01T06:00:00Z by=dba@db1";
+        for (int i = 0; i < 6; i++) {
+            assertEquals(Decision.PAUSED, tick(PARTNER_DEAD));
+        }
+        assertEquals(0, local.promotions);
+        assertEquals("paused", keeper.status().rule());
+        assertTrue(keeper.status().paused().startsWith("paused until resumed, set 2026-12-01T06:00:00Z by dba@db1"),
+                keeper.status().paused());
+        assertTrue(keeper.status().lastReason().contains("holding back promote"), keeper.status().lastReason());
+
+        local.paused = "";
+        assertEquals(Decision.WATCHING, tick(PARTNER_DEAD), "the failures seen while paused do not count");
+        assertEquals(1, keeper.consecutiveFailures());
+        assertEquals(Decision.WATCHING, tick(PARTNER_DEAD));
+        assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD), "one detection window after the resume");
+        assertEquals("", keeper.status().paused());
+    }
+
+    @Test
+    void aPauseRecordedOnlyOnThePartnerHoldsAndAnEndedPauseDoesNot() throws Exception {
+        start(FakeLocalServer.standby(), 2);
+        ProbeResult pausedPrimary = ProbeResult.answered(new ServerState(false, 1, "0/3000060", 7L, "", "", 1, "node1",
+                "", null, false, null, 0L, "", "until=none set=2026-12-01T06:00:00Z by=dba@db1"), Duration.ofMillis(3));
+        assertEquals(Decision.PAUSED, tick(pausedPrimary));
+        assertTrue(keeper.status().paused().endsWith("(on the partner's server)"), keeper.status().paused());
+
+        local.paused = "until=2000-01-01T00:00:00Z set=1999-12-31T23:00:00Z by=dba@db1";
+        assertEquals(Decision.WATCHING, tick(PARTNER_PRIMARY), "a pause whose end has passed no longer holds");
+        assertEquals(Decision.WATCHING, tick(PARTNER_DEAD));
+        assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD));
+    }
+
+    @Test
     void reportsThePromotionToAfterCommandWithoutThePartnersPassword() throws Exception {
         start(FakeLocalServer.standby(), 1);
         tick(PARTNER_PRIMARY);

@@ -35,6 +35,7 @@ class RoleRulesTest {
         boolean standbyStreams;
         boolean pending;
         boolean rejoin;
+        boolean paused;
 
         F primary() {
             standby = false;
@@ -57,9 +58,9 @@ class RoleRulesTest {
             return new Facts(localAnswered, standby, fence, fence == Fence.NONE ? "" : fence.prefix() + ": why",
                     partnerAnswered, partnerPrimary, partnerStandby, partnerForeign, partnerTimelineNotAhead,
                     partnerWins, failures, 3, seenAsPrimary, heardMs, 3000, 2906, lag, 16 << 20, streaming, lease,
-                    writeAllowed, synchronous, syncSaved, standbyStreams, pending, rejoin,
+                    writeAllowed, synchronous, syncSaved, standbyStreams, pending, rejoin, paused,
                     new Facts.Text("node1:5432", "node1", "connect timed out", 3100, "standby", "held by node1",
-                            "writes allowed", "", ""));
+                            "writes allowed", "", "", paused ? "paused until resumed" : ""));
         }
 
         String rule() {
@@ -201,5 +202,44 @@ class RoleRulesTest {
         F f = new F().dead();
         f.localAnswered = false;
         assertEquals("local-unavailable", f.rule());
+    }
+
+    @Test
+    void aPauseHoldsBackEveryDecisionButTheLeasesOwnFence() {
+        F dead = new F().dead();
+        dead.paused = true;
+        RoleRules.Verdict v = RoleRules.decide(dead.facts());
+        assertEquals("paused", v.rule().name());
+        assertEquals(Action.PAUSED, v.action());
+        assertTrue(v.reason().contains("holding back promote (rule promote:"), v.reason());
+
+        F syncPrimary = new F().primary().dead();
+        syncPrimary.synchronous = true;
+        syncPrimary.paused = true;
+        assertEquals("paused", syncPrimary.rule(), "synchronous_standby_names is left alone");
+        syncPrimary.paused = false;
+        assertEquals("release-sync", syncPrimary.rule());
+
+        F superseded = new F().primary();
+        superseded.partnerPrimary = true;
+        superseded.partnerStandby = false;
+        superseded.partnerWins = true;
+        superseded.paused = true;
+        assertEquals("paused", superseded.rule(), "no demotion while paused");
+
+        F healthy = new F();
+        healthy.paused = true;
+        assertTrue(RoleRules.decide(healthy.facts()).reason().contains("nothing to hold back"));
+
+        F isolated = new F().primary().dead();
+        isolated.lease = LeaseState.UNREACHABLE;
+        isolated.writeAllowed = false;
+        isolated.paused = true;
+        assertEquals("isolated", isolated.rule(), "a primary that lost its lease demotes even while paused");
+
+        F down = new F().dead();
+        down.paused = true;
+        down.localAnswered = false;
+        assertEquals("local-unavailable", down.rule());
     }
 }

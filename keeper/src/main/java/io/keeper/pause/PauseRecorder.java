@@ -1,0 +1,97 @@
+package io.keeper.pause;
+
+import io.keeper.config.KeeperConfig;
+import io.keeper.heartbeat.Conninfo;
+import io.keeper.heartbeat.PgSession;
+import io.keeper.role.ServerSettings;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Records a pause on both servers of the pair (or clears it), each through its own conninfo, at the same time.
+ * Both keepers read it from their servers at every run, so the pause reaches them without a third service and
+ * holds through restarts of keeper and PostgreSQL.
+ */
+public final class PauseRecorder {
+
+    /** Each server gets this long to take the setting. */
+    static final Duration DEADLINE = Duration.ofSeconds(10);
+
+    /**
+     * What happened on one server.
+     *
+     * @param which "this node's server" or "the partner's server"
+     * @param address host:port, never the password
+     * @param error why it failed, or null when the setting was written and reloaded
+     */
+    public record Outcome(String which, String address, String error) {
+        public boolean ok() {
+            return error == null;
+        }
+
+        public String describe() {
+            return which + " " + address + (ok() ? "" : ": " + error);
+        }
+    }
+
+    private PauseRecorder() {
+    }
+
+    /** Writes {@code value} to keeper.paused on both servers, or removes it when value is null. */
+    public static List<Outcome> apply(KeeperConfig config, String value) throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "pause");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<Outcome>> pending = new ArrayList<>();
+            pending.add(pool.submit(() -> write("this node's server", config.myConninfo(), value)));
+            pending.add(pool.submit(() -> write("the partner's server", config.partnerConninfo(), value)));
+            List<Outcome> outcomes = new ArrayList<>();
+            for (Future<Outcome> f : pending) {
+                try {
+                    outcomes.add(f.get());
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+            return outcomes;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static Outcome write(String which, Conninfo conninfo, String value) {
+        try (PgSession session = new PgSession(conninfo, System.getenv(), DEADLINE, "pause-" + conninfo.address())) {
+            session.call(c -> {
+                ServerSettings.alter(c, Pause.SETTING, value);
+                return null;
+            });
+            return new Outcome(which, conninfo.address(), null);
+        } catch (SQLException e) {
+            return new Outcome(which, conninfo.address(), firstLine(e.getMessage()) + (e.getSQLState() == null ? ""
+                    : " (SQLSTATE " + e.getSQLState() + ")"));
+        } catch (TimeoutException e) {
+            return new Outcome(which, conninfo.address(), "no answer within " + DEADLINE.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Outcome(which, conninfo.address(), "interrupted");
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unknown error";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}
