@@ -8,6 +8,7 @@ import io.keeper.config.KeeperConfig;
 import io.keeper.failoverlog.FailoverLogTable;
 import io.keeper.heartbeat.HeartbeatSchedule;
 import io.keeper.http.StatusServer;
+import io.keeper.metrics.KeeperMetrics;
 import io.keeper.lease.LeaseTiming;
 import io.keeper.lease.WitnessLease;
 import io.keeper.rejoin.Demotion;
@@ -69,6 +70,17 @@ public final class KeeperService implements AutoCloseable {
         // A status older than six keepalive_times (three of these) means the heartbeat is stuck.
         this.statusServer = config.httpListen().isEmpty() ? null : new StatusServer(config.httpListen(),
                 keeper::status, () -> this.config.keepaliveTime().multipliedBy(2), Clock.systemUTC());
+        if (statusServer != null) {
+            KeeperMetrics metrics = new KeeperMetrics(config.nodeName(), version(), witnessSession != null,
+                    keeper::status, Clock.systemUTC());
+            keeper.setRunListener(metrics::afterRun);
+            statusServer.setMetrics(metrics);
+        }
+    }
+
+    private static String version() {
+        String v = KeeperService.class.getPackage().getImplementationVersion();
+        return v == null ? "development build" : v;
     }
 
     /** The watchdog's last-chance renewal may take a quarter of the margin, at most one keepalive_time. */
@@ -81,7 +93,7 @@ public final class KeeperService implements AutoCloseable {
         warmUp();
         if (statusServer != null) {
             statusServer.start();
-            LOG.info("HTTP checks on {} (port {}): /primary, /replica, /health, /status", config.httpListen(),
+            LOG.info("HTTP checks on {} (port {}): /primary, /replica, /health, /status, /metrics", config.httpListen(),
                     statusServer.port());
         }
         LOG.info("Starting keeper on node {}: local {}, partner {}, keepalive_time {}, keepalive_count {}",

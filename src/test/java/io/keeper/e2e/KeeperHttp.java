@@ -2,13 +2,18 @@ package io.keeper.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.prometheus.metrics.expositionformats.generated.com_google_protobuf_4_36_2.Metrics;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /** keeper's HTTP endpoints on one node, reached from the test process through the published port. */
 final class KeeperHttp {
@@ -61,6 +66,44 @@ final class KeeperHttp {
             throw new IllegalStateException("/status on " + node + " has no field " + field + ": " + status);
         }
         return value.asText();
+    }
+
+    /**
+     * GET /metrics in the Prometheus protobuf format, parsed with the Prometheus client's own generated classes:
+     * each sample as "name{label=value,...}" (labels sorted by the exposition) to its value.
+     */
+    Map<String, Double> metrics() {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl.get() + "/metrics"))
+                .timeout(Duration.ofSeconds(3)).header("Accept", "application/vnd.google.protobuf;"
+                        + " proto=io.prometheus.client.MetricFamily; encoding=delimited").GET().build();
+        try {
+            HttpResponse<InputStream> response = HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("GET /metrics on " + node + " answered " + response.statusCode());
+            }
+            Map<String, Double> samples = new HashMap<>();
+            try (InputStream in = response.body()) {
+                Metrics.MetricFamily family;
+                while ((family = Metrics.MetricFamily.parseDelimitedFrom(in)) != null) {
+                    for (Metrics.Metric m : family.getMetricList()) {
+                        StringBuilder key = new StringBuilder(family.getName());
+                        if (m.getLabelCount() > 0) {
+                            key.append('{').append(m.getLabelList().stream().map(l -> l.getName() + "=" + l.getValue())
+                                    .collect(Collectors.joining(","))).append('}');
+                        }
+                        samples.put(key.toString(), m.hasGauge() ? m.getGauge().getValue() : m.hasCounter()
+                                ? m.getCounter().getValue() : m.hasHistogram() ? m.getHistogram().getSampleCount()
+                                : Double.NaN);
+                    }
+                }
+            }
+            return samples;
+        } catch (IOException e) {
+            throw new IllegalStateException("GET /metrics on " + node + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted during GET /metrics on " + node, e);
+        }
     }
 
     private HttpRequest request(String path) {

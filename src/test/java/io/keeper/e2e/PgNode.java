@@ -137,6 +137,11 @@ public final class PgNode implements AutoCloseable {
     }
 
     /** One field of /status as text, e.g. status("lastReason"); throws when /status has no such field. */
+    /** GET /metrics, parsed: "keeper_role{role=primary}" to 1.0 (see {@link KeeperHttp#metrics()}). */
+    public java.util.Map<String, Double> metrics() {
+        return http.metrics();
+    }
+
     public String status(String field) {
         return http.status(field);
     }

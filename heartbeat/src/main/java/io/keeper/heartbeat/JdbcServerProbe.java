@@ -39,10 +39,12 @@ public final class JdbcServerProbe implements ServerProbe, AutoCloseable {
             rs.next();
             long age = rs.getLong(10);
             Long walReceiverAgeMs = rs.wasNull() ? null : age;
+            int tli = rs.getInt(16);
+            Integer receivedTimeline = rs.wasNull() ? null : tli;
             return new ServerState(rs.getBoolean(1), rs.getInt(2), rs.getString(3), rs.getLong(4),
                     rs.getString(5), rs.getString(6), rs.getInt(7), rs.getString(8), rs.getString(9),
                     walReceiverAgeMs, rs.getBoolean(11), rs.getString(12), rs.getLong(13), rs.getString(14),
-                    rs.getString(15));
+                    rs.getString(15), receivedTimeline);
         }
     }
 

@@ -32,6 +32,7 @@ public final class PgSession implements AutoCloseable {
     private final ExecutorService workers;
     private volatile Duration deadline;
     private Connection connection;
+    private volatile String applicationName;
 
     public PgSession(Conninfo conninfo, Map<String, String> env, Duration deadline, String threadName) {
         this.conninfo = conninfo;
@@ -46,6 +47,14 @@ public final class PgSession implements AutoCloseable {
 
     public Conninfo conninfo() {
         return conninfo;
+    }
+
+    /**
+     * The application_name this session's next connections show in pg_stat_activity (it overrides the conninfo's);
+     * the caller sets it on the current connection itself.
+     */
+    public void setApplicationName(String name) {
+        applicationName = name;
     }
 
     public void setDeadline(Duration deadline) {
@@ -134,6 +143,9 @@ public final class PgSession implements AutoCloseable {
         props.setProperty("loginTimeout", seconds);
         props.setProperty("socketTimeout", seconds);
         props.setProperty("tcpKeepAlive", "true");
+        if (applicationName != null) {
+            props.setProperty("ApplicationName", applicationName);
+        }
         return DriverManager.getConnection(conninfo.jdbcUrl(), props);
     }
 

@@ -18,12 +18,25 @@ package io.keeper.heartbeat;
  * @param term the lease term this server's keeper recorded on it (keeper.term), or 0 when none
  * @param pendingEvent an event keeper announced before promoting and has not recorded yet (keeper.pending_event)
  * @param paused the maintenance pause `keeper pause` recorded on this server (keeper.paused), or "" when none
+ * @param receivedTimeline on a streaming standby, the timeline of the WAL its receiver gets (received_tli); else
+ *                         null. A demoted primary whose WAL diverged streams its old timeline again and again and
+ *                         never follows the new primary's: this tells the two apart.
  */
 public record ServerState(boolean inRecovery, int timeline, String lsn, long systemIdentifier,
                           String synchronousStandbyNames, String savedSynchronousStandbyNames,
                           int streamingStandbys, String nodeName, String fenced, Long walReceiverAgeMs,
                           boolean replayPaused, String replayLsn, long term, String pendingEvent,
-                          String paused) {
+                          String paused, Integer receivedTimeline) {
+
+    /** A state as the probe read it before received_tli was read (tests). */
+    public ServerState(boolean inRecovery, int timeline, String lsn, long systemIdentifier,
+                       String synchronousStandbyNames, String savedSynchronousStandbyNames,
+                       int streamingStandbys, String nodeName, String fenced, Long walReceiverAgeMs,
+                       boolean replayPaused, String replayLsn, long term, String pendingEvent, String paused) {
+        this(inRecovery, timeline, lsn, systemIdentifier, synchronousStandbyNames, savedSynchronousStandbyNames,
+                streamingStandbys, nodeName, fenced, walReceiverAgeMs, replayPaused, replayLsn, term, pendingEvent,
+                paused, walReceiverAgeMs == null ? null : timeline);
+    }
 
     /** A state without a maintenance pause recorded on the server. */
     public ServerState(boolean inRecovery, int timeline, String lsn, long systemIdentifier,
@@ -69,7 +82,8 @@ public record ServerState(boolean inRecovery, int timeline, String lsn, long sys
             + " CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END,"
             + " coalesce(nullif(current_setting('keeper.term', true), ''), '0')::bigint,"
             + " coalesce(current_setting('keeper.pending_event', true), ''),"
-            + " coalesce(current_setting('keeper.paused', true), '')";
+            + " coalesce(current_setting('keeper.paused', true), ''),"
+            + " (SELECT received_tli FROM pg_stat_wal_receiver WHERE status = 'streaming')";
 
     public boolean isFenced() {
         return !fenced.isEmpty();

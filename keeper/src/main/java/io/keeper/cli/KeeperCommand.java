@@ -4,11 +4,11 @@ import io.keeper.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** keeper's command line: run, check-config, install, log, primary, guard, rules, pause, resume. */
+/** keeper's command line: run, check-config, install, log, primary, status, guard, rules, pause, resume. */
 @Command(name = "keeper", mixinStandardHelpOptions = true, versionProvider = KeeperCommand.Version.class,
         description = "Automatic failover for a pair of PostgreSQL servers (primary + streaming standby).",
         subcommands = {RunCommand.class, CheckConfigCommand.class, InstallCommand.class, LogCommand.class,
-                PrimaryCommand.class, GuardCommand.class, RulesCommand.class, PauseCommand.class,
+                PrimaryCommand.class, GuardCommand.class, RulesCommand.class, StatusCommand.class, PauseCommand.class,
                 ResumeCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
@@ -49,7 +49,8 @@ public final class KeeperCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: run, check-config, install, log, primary, guard, rules, pause or resume");
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "missing command: run, check-config, install, log, primary, status, guard, rules, pause or resume");
     }
 
     /** The version from the jar's manifest. */

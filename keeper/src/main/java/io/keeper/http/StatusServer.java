@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.keeper.metrics.KeeperMetrics;
 import io.keeper.role.KeeperStatus;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -39,6 +41,7 @@ public final class StatusServer implements AutoCloseable {
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile KeeperMetrics metrics;
     private HttpServer server;
     private ExecutorService executor;
     private boolean closed;
@@ -111,6 +114,11 @@ public final class StatusServer implements AutoCloseable {
                 + " (expected host:port, [ipv6]:port or :port)");
     }
 
+    /** Serves these metrics at GET /metrics (set before start). */
+    public void setMetrics(KeeperMetrics metrics) {
+        this.metrics = metrics;
+    }
+
     /** Binds the address and starts answering. */
     public synchronized void start() throws IOException {
         if (closed || server != null) {
@@ -130,8 +138,8 @@ public final class StatusServer implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
-        LOG.info("Status HTTP server listening on {} (/primary, /replica, /health, /status)",
-                server.getAddress());
+        LOG.info("Status HTTP server listening on {} (/primary, /replica, /health, /status{})",
+                server.getAddress(), metrics == null ? "" : ", /metrics");
     }
 
     /** The bound port, which is the ephemeral one when listen asked for port 0. */
@@ -146,6 +154,12 @@ public final class StatusServer implements AutoCloseable {
         inFlight.incrementAndGet();
         try {
             String method = exchange.getRequestMethod();
+            KeeperMetrics m = metrics;
+            if (m != null && "/metrics".equals(exchange.getRequestURI().getPath())
+                    && ("GET".equals(method) || "HEAD".equals(method))) {
+                serveMetrics(exchange, m, "HEAD".equals(method));
+                return;
+            }
             Endpoint.Answer answer = answer(method, exchange.getRequestURI().getPath());
             byte[] body = toJson(answer.body());
             exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
@@ -162,6 +176,18 @@ public final class StatusServer implements AutoCloseable {
         } finally {
             exchange.close();
             inFlight.decrementAndGet();
+        }
+    }
+
+    private static void serveMetrics(HttpExchange exchange, KeeperMetrics m, boolean head) throws IOException {
+        String accept = exchange.getRequestHeaders().getFirst("Accept");
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        m.write(accept, body);
+        exchange.getResponseHeaders().set("Content-Type", m.contentType(accept));
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        exchange.sendResponseHeaders(200, head ? -1 : body.size());
+        if (!head) {
+            body.writeTo(exchange.getResponseBody());
         }
     }
 

@@ -32,6 +32,8 @@ package io.keeper.role;
  * @param pendingEvent a promotion (or lifted demotion) whose failover_log row and event are not written yet
  * @param rejoin on_superseded = rejoin and rejoin attempts are left
  * @param paused a maintenance pause (`keeper pause`) holds, recorded on this server or on the partner
+ * @param partnerFollows on a primary: the partner is an unfenced standby whose WAL receiver gets this primary's
+ *                       timeline (not a demoted server streaming its diverged old timeline)
  * @param text the names and numbers the reasons quote
  */
 public record Facts(boolean localAnswered, boolean standby, Fence fence, String fenceReason,
@@ -40,7 +42,7 @@ public record Facts(boolean localAnswered, boolean standby, Fence fence, String 
                     boolean partnerSeenAsPrimary, Long heardFromPrimaryMs, long windowMs, long silenceMs, Long lagBytes,
                     long maxLagBytes, boolean streamingFromPartner, LeaseState lease, boolean writeAllowed,
                     boolean synchronous, boolean syncSaved, boolean standbyStreams, boolean pendingEvent,
-                    boolean rejoin, boolean paused, Text text) {
+                    boolean rejoin, boolean paused, boolean partnerFollows, Text text) {
 
     /**
      * Names and numbers for the reasons; never a password.
@@ -66,7 +68,7 @@ public record Facts(boolean localAnswered, boolean standby, Fence fence, String 
                 partnerForeign, partnerTimelineNotAhead, partnerWinsElection, failures, keepaliveCount,
                 partnerSeenAsPrimary, heardFromPrimaryMs, windowMs, silenceMs, lagBytes, maxLagBytes,
                 streamingFromPartner, lease, writeAllowed, synchronous, syncSaved, standbyStreams, pendingEvent, rejoin,
-                false, text);
+                false, partnerFollows, text);
     }
 
     /** A primary with a witness whose write permission ran out: its fence is the lease's, which no pause holds. */

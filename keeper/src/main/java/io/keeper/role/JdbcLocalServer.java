@@ -178,6 +178,18 @@ public final class JdbcLocalServer extends JdbcServer implements LocalServer {
     }
 
     @Override
+    public void publishActivity(String text) throws ServerActionException {
+        session.setApplicationName(text); // for every reconnect
+        run("publishing keeper's activity", session.deadline(), c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT set_config('application_name', ?, false)")) {
+                ps.setString(1, text);
+                ps.execute();
+            }
+            return null;
+        });
+    }
+
+    @Override
     public void fence(String reason) throws ServerActionException {
         run("fencing", ACTION_LIMIT, c -> {
             try (Statement st = c.createStatement()) {

@@ -10,9 +10,11 @@ import io.keeper.heartbeat.RunTiming;
 import io.keeper.heartbeat.ServerState;
 import io.keeper.lease.Lease;
 import io.keeper.lease.LeaseTiming;
+import io.keeper.pairstatus.NodeReport;
 import io.keeper.pause.Pause;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -52,12 +54,14 @@ public final class Keeper {
     });
     private volatile KeeperConfig config;
     private volatile KeeperStatus status;
+    private volatile RunListener runListener;
 
     private long clusterId;
     private String localRole;
     private boolean namePublished;
     private boolean emitWarned;
     private boolean pausedBefore;
+    private String publishedActivity = "";
     /** The WAL heartbeat written in the previous run on this primary: {position, nanoTime when written}. */
     private long[] previousMarker;
 
@@ -84,6 +88,19 @@ public final class Keeper {
         this.actions = new RoleActions(this, local, partner, lease, rejoiner, demoter, events, nanoTime);
         this.status = KeeperStatus.starting(config.nodeName(), config.partnerConninfo().address(),
                 config.keepaliveCount());
+    }
+
+    /** Told after every heartbeat run (the metrics). */
+    public interface RunListener {
+        /**
+         * @param partnerProbe how long this run's probe of the partner took
+         * @param lagBytes on a standby: how far behind the primary's last seen position, else null
+         */
+        void afterRun(KeeperStatus status, Decision decision, Duration partnerProbe, Long lagBytes);
+    }
+
+    public void setRunListener(RunListener listener) {
+        this.runListener = listener;
     }
 
     /** Stops the probe threads and the watchdog. */
@@ -157,6 +174,11 @@ public final class Keeper {
                 actLock.unlock();
             }
             updateStatus(seen, facts, verdict, decision);
+            publishActivity(verdict.rule().name());
+            RunListener listener = runListener;
+            if (listener != null) {
+                listener.afterRun(status, decision, seen.other().elapsed(), facts.lagBytes());
+            }
             return decision;
         } finally {
             timing.runEnded(nanoTime.getAsLong());
@@ -337,7 +359,12 @@ public final class Keeper {
         }
         Long heard = walArrival.msSince(now);
         Long age = s == null ? null : s.walReceiverAgeMs();
-        boolean streaming = standby && age != null && age < config.detectionWindow().toMillis();
+        // Streaming counts only on the primary's timeline: a demoted primary whose WAL diverged streams its old
+        // timeline from the new primary again and again (received_tli stays behind) and never follows it.
+        boolean streaming = standby && age != null && age < config.detectionWindow().toMillis()
+                && (!other.isPrimary() || Objects.equals(s.receivedTimeline(), other.state().timeline()));
+        boolean partnerFollows = s != null && !standby && other.isStandby() && !other.state().isFenced()
+                && Objects.equals(other.state().receivedTimeline(), s.timeline());
         Facts.Text text = new Facts.Text(config.partnerConninfo().address(), partnerName(other),
                 partnerWatch.lastFailure(), partnerWatch.unreachableMs(), me.describe(),
                 leaseWatch.text(), permission.describe(), election,
@@ -354,7 +381,7 @@ public final class Keeper {
                 s != null && !s.synchronousStandbyNames().isEmpty(),
                 s != null && !s.savedSynchronousStandbyNames().isEmpty(), s != null && s.streamingStandbys() > 0,
                 s != null && !s.pendingEvent().isEmpty(), "rejoin".equals(config.onSuperseded())
-                        && actions.rejoinAttemptsLeft() > 0, !pause.isEmpty(), text);
+                        && actions.rejoinAttemptsLeft() > 0, !pause.isEmpty(), partnerFollows, text);
     }
 
     String partnerName(ProbeResult other) {
@@ -381,6 +408,23 @@ public final class Keeper {
             actions.finishWatchdogDemotion(reason);
         } finally {
             actLock.unlock();
+        }
+    }
+
+    /**
+     * Shows the deciding rule as the application_name of keeper's session on its own server ("keeper node1:
+     * watching"), so `keeper status` can tell from any host that this keeper runs and what it last decided.
+     */
+    private void publishActivity(String rule) {
+        String activity = NodeReport.activityPrefix(config.nodeName()) + rule;
+        if (activity.equals(publishedActivity)) {
+            return;
+        }
+        try {
+            local.publishActivity(activity);
+            publishedActivity = activity;
+        } catch (ServerActionException e) {
+            LOG.debug("Could not publish keeper's activity on the local server: {}", e.getMessage());
         }
     }
 
@@ -432,6 +476,6 @@ public final class Keeper {
                 partnerState, lease == null ? "" : f.lease() == LeaseState.UNREACHABLE ? "unreachable: "
                 + leaseWatch.text() : "reachable", f.failures(), config.keepaliveCount(), decision.name(), reason,
                 lease == null ? "" : leaseWatch.text(), leaseWatch.term(), leaseValid,
-                verdict.rule().name(), f.text().pause(), Instant.now());
+                verdict.rule().name(), f.text().pause(), lease == null ? "" : leaseWatch.holder(), Instant.now());
     }
 }

@@ -25,18 +25,19 @@ import java.time.Instant;
  * @param leaseValid false when this primary's write permission (lease or failsafe) ran out; true otherwise
  * @param rule the role rule that decided the last run (see `keeper rules`)
  * @param paused the maintenance pause that holds ("paused until ..., set ... by ..."), "" when none
+ * @param leaseHolder the node_name holding the witness lease as last seen, "" when none or without a witness
  * @param updatedAt when the last heartbeat ended
  */
 public record KeeperStatus(String nodeName, String role, boolean localReachable, String fenced, boolean superseded,
                            boolean walReceiverStreaming, int timeline, String lsn, String partnerAddress,
                            String partnerState, String witnessState, int consecutiveFailures, int keepaliveCount,
                            String lastDecision, String lastReason, String lease, long term, boolean leaseValid,
-                           String rule, String paused, Instant updatedAt) {
+                           String rule, String paused, String leaseHolder, Instant updatedAt) {
 
     /** The status before the first heartbeat has run. */
     public static KeeperStatus starting(String nodeName, String partnerAddress, int keepaliveCount) {
         return new KeeperStatus(nodeName, "unknown", false, "", false, false, -1, "", partnerAddress, "not probed yet",
-                "", 0, keepaliveCount, "STARTING", "no heartbeat has run yet", "", 0, true, "", "", Instant.now());
+                "", 0, keepaliveCount, "STARTING", "no heartbeat has run yet", "", 0, true, "", "", "", Instant.now());
     }
 
     /** A primary that may take writes: reachable, not fenced, not superseded. */

@@ -200,6 +200,12 @@ final class LeaseWatch {
         return text;
     }
 
+    /** The holder as last seen, "" when nobody holds it or the witness was never read. */
+    String holder() {
+        LeaseView seen = view;
+        return seen == null ? "" : seen.holder();
+    }
+
     long term() {
         LeaseView seen = view;
         return seen == null ? 0 : seen.term();

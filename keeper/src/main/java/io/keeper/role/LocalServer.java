@@ -54,6 +54,9 @@ public interface LocalServer {
     /** Publishes node_name on the server (keeper.node_name) so the partner and `keeper primary` can name it. */
     void publishNodeName(String nodeName) throws ServerActionException;
 
+    /** Shows {@code text} as the application_name of keeper's session on the local server (`keeper status`). */
+    void publishActivity(String text) throws ServerActionException;
+
     /**
      * The fallback fence where keeper cannot restart the server: default_transaction_read_only and keeper.fenced,
      * sessions ended; survives restarts. Weaker than a demotion: a session may still ask for read-write.

@@ -164,8 +164,10 @@ public final class RoleRules {
                     Facts::pendingEvent, Action.RECORD_EVENT,
                     f -> "this server was promoted but keeper stopped before recording it: writing the failover_log"
                             + " row and firing the event now"),
-            row("restore-sync", Role.PRIMARY, "keeper cleared synchronous_standby_names and a standby streams again",
-                    f -> f.syncSaved() && f.partnerAnswered() && f.standbyStreams(), Action.RESTORE_SYNC,
+            row("restore-sync", Role.PRIMARY,
+                    "keeper cleared synchronous_standby_names and the partner streams this timeline again, unfenced",
+                    f -> f.syncSaved() && f.partnerAnswered() && f.standbyStreams() && f.partnerFollows(),
+                    Action.RESTORE_SYNC,
                     f -> "standby streams again: restoring synchronous_standby_names"),
             row("release-sync", Role.PRIMARY,
                     "standby dead, synchronous replication on, no witness or the lease renewed in this run",

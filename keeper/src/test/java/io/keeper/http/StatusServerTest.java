@@ -36,7 +36,7 @@ class StatusServerTest {
                                        boolean streaming, Instant updatedAt) {
         return new KeeperStatus("node1", role, reachable, fenced, superseded, streaming, 3, "0/3000060",
                 "node2:5432", "standby", "", 0, 3, "WATCHING", "partner answered", "", 0, true, "primary-watching", "",
-                updatedAt);
+                "", updatedAt);
     }
 
     private static KeeperStatus primary() {

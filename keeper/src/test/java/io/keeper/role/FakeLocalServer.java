@@ -33,6 +33,9 @@ final class FakeLocalServer implements LocalServer {
     long walLsn = 0x3000060;
     boolean failRecord;
     String paused = "";
+    String activity = "";
+    /** The timeline the WAL receiver gets; null: the server's own timeline while it streams. */
+    Integer receivedTimeline;
 
     static FakeLocalServer standby() {
         FakeLocalServer s = new FakeLocalServer();
@@ -47,11 +50,17 @@ final class FakeLocalServer implements LocalServer {
     private ServerState state() {
         return new ServerState(inRecovery, timeline, inRecovery ? receivedLsn : lsn(walLsn), 7L, syncNames,
                 savedSyncNames, streaming, nodeName, fenced, walReceiverAgeMs, replayPaused,
-                inRecovery ? receivedLsn : null, term, pendingEvent, paused);
+                inRecovery ? receivedLsn : null, term, pendingEvent, paused,
+                walReceiverAgeMs == null ? null : receivedTimeline != null ? receivedTimeline : timeline);
     }
 
     static String lsn(long bytes) {
         return ServerState.formatLsn(bytes);
+    }
+
+    @Override
+    public void publishActivity(String text) {
+        activity = text;
     }
 
     @Override

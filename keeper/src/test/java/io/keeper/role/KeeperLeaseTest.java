@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keeper.config.ConfigFile;
 import io.keeper.config.KeeperConfig;
+import io.keeper.failoverlog.FailoverLogEntry;
 import io.keeper.heartbeat.ProbeOutcome;
 import io.keeper.heartbeat.ProbeResult;
 import io.keeper.heartbeat.ServerState;
@@ -490,13 +491,17 @@ class KeeperLeaseTest {
         assertTrue(t[1] > 0);
         nodesLinked = true;
         node1.link.up = true;
-        node1.server.walReceiverAgeMs = 40L; // node1's WAL receiver follows node2's new timeline
+        node1.server.walReceiverAgeMs = 40L;
+        node1.server.receivedTimeline = 1; // its WAL diverged: the receiver streams the old timeline, again and again
+        assertEquals(Decision.FENCED, node1.run(), "a receiver stuck on the old timeline does not follow");
+        assertTrue(!node1.server.fenced.isEmpty());
+        node1.server.receivedTimeline = 2; // node1's WAL receiver follows node2's new timeline
         Decision d = node1.run();
         assertEquals(Decision.REJOINED, d);
         assertEquals("", node1.server.fenced);
         assertTrue(node1.events.contains("rejoined"), node1.events.toString());
-        assertEquals("rejoined", node2.partner.rows.isEmpty() ? node1.partner.rows.get(0).event()
-                : node2.partner.rows.get(0).event());
+        List<FailoverLogEntry> rows = node2.partner.rows.isEmpty() ? node1.partner.rows : node2.partner.rows;
+        assertEquals("rejoined", rows.get(rows.size() - 1).event(), rows.toString());
     }
 
     @Test

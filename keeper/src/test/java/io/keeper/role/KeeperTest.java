@@ -23,7 +23,8 @@ class KeeperTest {
     private static final ProbeResult PARTNER_PRIMARY = ProbeResult.answered(
             new ServerState(false, 1, "0/3000060", 7L, "", "", 1), Duration.ofMillis(3));
     private static final ProbeResult PARTNER_STANDBY = ProbeResult.answered(
-            new ServerState(true, 1, "0/3000060", 7L, "", "", 0), Duration.ofMillis(3));
+            new ServerState(true, 1, "0/3000060", 7L, "", "", 0, "", "", 120L, false, "0/3000060", 0L, "", ""),
+            Duration.ofMillis(3));
     private static final ProbeResult PARTNER_DEAD = new ProbeResult(ProbeOutcome.UNREACHABLE, null,
             "Connection refused", "08001", Duration.ofMillis(2));
     private static final ProbeResult PARTNER_WRONG_PASSWORD = new ProbeResult(ProbeOutcome.REFUSED, null,

@@ -36,6 +36,7 @@ class RoleRulesTest {
         boolean pending;
         boolean rejoin;
         boolean paused;
+        boolean partnerFollows = true;
 
         F primary() {
             standby = false;
@@ -58,7 +59,7 @@ class RoleRulesTest {
             return new Facts(localAnswered, standby, fence, fence == Fence.NONE ? "" : fence.prefix() + ": why",
                     partnerAnswered, partnerPrimary, partnerStandby, partnerForeign, partnerTimelineNotAhead,
                     partnerWins, failures, 3, seenAsPrimary, heardMs, 3000, 2906, lag, 16 << 20, streaming, lease,
-                    writeAllowed, synchronous, syncSaved, standbyStreams, pending, rejoin, paused,
+                    writeAllowed, synchronous, syncSaved, standbyStreams, pending, rejoin, paused, partnerFollows,
                     new Facts.Text("node1:5432", "node1", "connect timed out", 3100, "standby", "held by node1",
                             "writes allowed", "", "", paused ? "paused until resumed" : ""));
         }
@@ -165,6 +166,8 @@ class RoleRulesTest {
         f = new F().primary();
         f.syncSaved = true;
         assertEquals("restore-sync", f.rule());
+        f.partnerFollows = false;
+        assertEquals("primary-watching", f.rule(), "a demoted partner streaming its diverged timeline is no standby");
     }
 
     @Test

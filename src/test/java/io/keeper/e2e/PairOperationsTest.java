@@ -4,26 +4,48 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.Container.ExecResult;
 
 /**
- * `keeper pause` and `keeper resume` on a real pair: a pause recorded on both servers holds back the failover of a
- * primary rebooted for maintenance and of one that died, across restarts of keeper and PostgreSQL; a resume fails
- * the dead primary over one detection window later.
+ * Operating a real pair: `keeper status` on a healthy, paused and broken pair; `keeper pause` and `keeper resume`:
+ * a pause recorded on both servers holds back the failover of a primary rebooted for maintenance and of one that
+ * died, across restarts of keeper and PostgreSQL; a resume fails the dead primary over one detection window later.
  */
-class MaintenancePauseTest {
+class PairOperationsTest {
 
     /** Comfortably longer than the detection window (1 s x 3) plus a promotion. */
     private static final Duration LONGER_THAN_A_FAILOVER = Duration.ofSeconds(10);
 
     @Test
     void aPausedPairDoesNotFailOverAndAResumeFailsADeadPrimaryOver() throws Exception {
-        try (PgPair pair = PgPair.withDefaultKeepers()) {
+        try (PgPair pair = PgPair.start(name -> KeeperConf.defaults(name).withHttp())) {
             PgNode primary = pair.node1();
             PgNode standby = pair.node2();
             FailoverTest.awaitStandbyKeeperWatching(pair);
+            ExecResult healthy = Await.until("keeper status to call the pair healthy", Duration.ofSeconds(30),
+                    () -> primary.keeper("status"), r -> r.getExitCode() == 0);
+            String[] lines = healthy.getStdout().split("\n");
+            assertTrue(lines[1].matches(
+                    "node1 +127\\.0\\.0\\.1:5432 +primary +running +1 .* runs: primary-watching .*"),
+                    healthy.getStdout());
+            assertTrue(lines[2].matches("node2 +node2:5432 +standby +streaming +1 .* \\d+ B.* runs: watching .*"),
+                    healthy.getStdout());
+            assertEquals("pair: healthy", lines[lines.length - 1]);
+            Map<String, Double> metrics = primary.metrics();
+            assertEquals(1.0, metrics.get("keeper_role{role=primary}"), metrics.toString());
+            assertEquals(0.0, metrics.get("keeper_paused"));
+            assertEquals(1.0, metrics.get("keeper_timeline"));
+            assertTrue(metrics.get("keeper_partner_probe_duration_seconds") >= 1, "probes were timed");
+            assertTrue(metrics.get("keeper_seconds_since_last_run") < 5, metrics.toString());
+            assertTrue(metrics.containsKey("process_resident_memory_bytes"), metrics.keySet().toString());
+            JsonNode doc = new ObjectMapper().readTree(standby.keeper("status", "--json").getStdout());
+            assertEquals("healthy", doc.get("health").asText());
+            assertEquals("node2", doc.get("nodes").get(0).get("name").asText(), "this node first");
 
             ExecResult paused = standby.keeper("pause", "--for", "30min");
             assertEquals(0, paused.getExitCode(), paused.getStderr());
@@ -36,6 +58,11 @@ class MaintenancePauseTest {
                         () -> node.status("paused").startsWith("paused until "));
                 assertEquals("paused", node.status("rule"));
             }
+            assertEquals(1.0, standby.metrics().get("keeper_paused"));
+            ExecResult whilePaused = primary.keeper("status");
+            assertEquals(1, whilePaused.getExitCode(), whilePaused.getStdout());
+            assertTrue(whilePaused.getStdout().contains("pair: degraded: failover is paused: paused until "),
+                    whilePaused.getStdout());
 
             // Planned maintenance: the primary's host reboots. Nobody fails over; the pause survives the reboot.
             primary.killHost();
@@ -59,6 +86,10 @@ class MaintenancePauseTest {
             primary.killHost();
             Thread.sleep(LONGER_THAN_A_FAILOVER.toMillis());
             assertTrue(standby.isInRecovery(), "a paused standby does not promote");
+            ExecResult broken = standby.keeper("status");
+            assertEquals(1, broken.getExitCode(), broken.getStdout());
+            assertTrue(broken.getStdout().contains("node1:5432 unreachable: "), broken.getStdout());
+            assertTrue(broken.getStdout().contains("runs: paused"), broken.getStdout());
 
             long resumed = System.nanoTime();
             ExecResult resume = standby.keeper("resume");
@@ -73,6 +104,10 @@ class MaintenancePauseTest {
             assertTrue(standby.keeperLog().contains("Maintenance pause over: acting again"));
             assertEquals("", Sql.value(standby, "SELECT coalesce(current_setting('keeper.paused', true), '')"));
             assertEquals("promoted", FailoverTest.awaitFailoverLog(standby).get(0).get("event"));
+            Map<String, Double> after = Await.until("node2's metrics to show the promotion", Duration.ofSeconds(10),
+                    standby::metrics, m -> m.get("keeper_role{role=primary}") == 1.0);
+            assertEquals(1.0, after.get("keeper_promotions_total"));
+            assertEquals(0.0, after.get("keeper_paused"));
         }
     }
 }
