@@ -96,7 +96,7 @@ flock -n 9 || { say "another bench/run.sh holds $WORK/lock"; exit 1; }
 START=$SECONDS
 
 # 1. Docker and the images, keeper.jar, the load client.
-bash src/test/docker/engine.sh || exit 1
+bash src/test/docker/engine.sh 9>&- || exit 1   # dockerd must not inherit the lock
 bash bench/image.sh || exit 1
 IMAGE=$(bash bench/image.sh --name)
 # The commit keeper.jar is built from, read before the build: the tree may move on while the parts run.
