@@ -182,6 +182,15 @@ public final class KeeperService implements AutoCloseable {
 
         @Override
         public String demote(String reason) {
+            return demote(reason, false);
+        }
+
+        @Override
+        public String demoteCleanly(String reason) {
+            return demote(reason, true);
+        }
+
+        private String demote(String reason, boolean clean) {
             ServerLayout l;
             try {
                 l = layout();
@@ -193,7 +202,7 @@ public final class KeeperService implements AutoCloseable {
                 return String.join("; ", problems);
             }
             Demotion.Result result = new Demotion(l).run(config.partnerConninfo().withoutPassword(),
-                    config.partnerConninfo().resolvePassword(System.getenv()).orElse(null), reason);
+                    config.partnerConninfo().resolvePassword(System.getenv()).orElse(null), reason, clean);
             localSession.reset();
             LOG.info("Demotion: {} (stop {} ms, total {} ms)", result.message(), result.stopTook().toMillis(),
                     result.elapsed().toMillis());

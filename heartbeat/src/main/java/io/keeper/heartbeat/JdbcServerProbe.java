@@ -44,7 +44,7 @@ public final class JdbcServerProbe implements ServerProbe, AutoCloseable {
             return new ServerState(rs.getBoolean(1), rs.getInt(2), rs.getString(3), rs.getLong(4),
                     rs.getString(5), rs.getString(6), rs.getInt(7), rs.getString(8), rs.getString(9),
                     walReceiverAgeMs, rs.getBoolean(11), rs.getString(12), rs.getLong(13), rs.getString(14),
-                    rs.getString(15), receivedTimeline);
+                    rs.getString(15), receivedTimeline, rs.getString(17));
         }
     }
 

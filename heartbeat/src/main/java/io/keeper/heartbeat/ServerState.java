@@ -21,12 +21,24 @@ package io.keeper.heartbeat;
  * @param receivedTimeline on a streaming standby, the timeline of the WAL its receiver gets (received_tli); else
  *                         null. A demoted primary whose WAL diverged streams its old timeline again and again and
  *                         never follows the new primary's: this tells the two apart.
+ * @param switchover a planned switchover `keeper switchover` recorded on this server (keeper.switchover), or ""
  */
 public record ServerState(boolean inRecovery, int timeline, String lsn, long systemIdentifier,
                           String synchronousStandbyNames, String savedSynchronousStandbyNames,
                           int streamingStandbys, String nodeName, String fenced, Long walReceiverAgeMs,
                           boolean replayPaused, String replayLsn, long term, String pendingEvent,
-                          String paused, Integer receivedTimeline) {
+                          String paused, Integer receivedTimeline, String switchover) {
+
+    /** A state without a switchover request recorded on the server. */
+    public ServerState(boolean inRecovery, int timeline, String lsn, long systemIdentifier,
+                       String synchronousStandbyNames, String savedSynchronousStandbyNames,
+                       int streamingStandbys, String nodeName, String fenced, Long walReceiverAgeMs,
+                       boolean replayPaused, String replayLsn, long term, String pendingEvent, String paused,
+                       Integer receivedTimeline) {
+        this(inRecovery, timeline, lsn, systemIdentifier, synchronousStandbyNames, savedSynchronousStandbyNames,
+                streamingStandbys, nodeName, fenced, walReceiverAgeMs, replayPaused, replayLsn, term, pendingEvent,
+                paused, receivedTimeline, "");
+    }
 
     /** A state as the probe read it before received_tli was read (tests). */
     public ServerState(boolean inRecovery, int timeline, String lsn, long systemIdentifier,
@@ -83,7 +95,8 @@ public record ServerState(boolean inRecovery, int timeline, String lsn, long sys
             + " coalesce(nullif(current_setting('keeper.term', true), ''), '0')::bigint,"
             + " coalesce(current_setting('keeper.pending_event', true), ''),"
             + " coalesce(current_setting('keeper.paused', true), ''),"
-            + " (SELECT received_tli FROM pg_stat_wal_receiver WHERE status = 'streaming')";
+            + " (SELECT received_tli FROM pg_stat_wal_receiver WHERE status = 'streaming'),"
+            + " coalesce(current_setting('keeper.switchover', true), '')";
 
     public boolean isFenced() {
         return !fenced.isEmpty();

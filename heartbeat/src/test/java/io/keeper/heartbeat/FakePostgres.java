@@ -26,8 +26,8 @@ final class FakePostgres implements AutoCloseable {
     private static final int GSSENC_REQUEST = 80877104;
 
     /** Column types of ServerState.QUERY, in order (bool, int4, text, int8, ...). */
-    private static final int[] COLUMN_OIDS = {16, 23, 25, 20, 25, 25, 20, 25, 25, 20, 16, 25, 20, 25, 25, 23};
-    private static final short[] COLUMN_LENGTHS = {1, 4, -1, 8, -1, -1, 8, -1, -1, 8, 1, -1, 8, -1, -1, 4};
+    private static final int[] COLUMN_OIDS = {16, 23, 25, 20, 25, 25, 20, 25, 25, 20, 16, 25, 20, 25, 25, 23, 25};
+    private static final short[] COLUMN_LENGTHS = {1, 4, -1, 8, -1, -1, 8, -1, -1, 8, 1, -1, 8, -1, -1, 4, -1};
 
     private final ServerSocket listener;
     private final List<Socket> clients = new CopyOnWriteArrayList<>();

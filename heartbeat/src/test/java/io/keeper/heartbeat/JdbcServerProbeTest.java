@@ -30,9 +30,9 @@ class JdbcServerProbeTest {
     private static final Duration PROMPTLY = Duration.ofSeconds(3);
 
     private static final String[] STANDBY_ROW = {"t", "3", "0/3000060", "7345322912392818781", "", "", "0",
-        "node2", "", "120", "f", "0/3000000", "4", "", "", "3"};
+        "node2", "", "120", "f", "0/3000000", "4", "", "", "3", ""};
     private static final String[] PRIMARY_ROW = {"f", "4", "16/B374D848", "7345322912392818781", "standby1",
-        "", "1", "node1", "", null, "f", null, "0", "", "until=none set=2026-12-01T06:00:00Z by=dba@db1", null};
+        "", "1", "node1", "", null, "f", null, "0", "", "until=none set=2026-12-01T06:00:00Z by=dba@db1", null, ""};
 
     private static JdbcServerProbe probe(Conninfo conninfo, Duration deadline) {
         return new JdbcServerProbe(new PgSession(conninfo, ENV, deadline, "probe-test"));
@@ -126,7 +126,7 @@ class JdbcServerProbeTest {
             assertEquals(ProbeOutcome.ANSWERED, result.outcome(), result.describe());
             assertTrue(result.isStandby());
             assertEquals(new ServerState(true, 3, "0/3000060", 7345322912392818781L, "", "", 0, "node2", "", 120L,
-                    false, "0/3000000", 4L, "", "", 3), result.state());
+                    false, "0/3000000", 4L, "", "", 3, ""), result.state());
             assertEquals("standby, timeline 3, lsn 0/3000060", result.describe());
             assertEquals("", result.detail());
         }

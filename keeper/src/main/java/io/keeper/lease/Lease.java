@@ -28,6 +28,14 @@ public interface Lease {
      */
     LeaseView acquire(long cluster, String node, Duration ttl) throws LeaseException;
 
+    /**
+     * A planned switchover: the holder {@code from}, whose server has stopped writing, gives the lease to {@code to}
+     * at once (term + 1, lasting {@code ttl}) instead of letting it expire. Only while {@code from} still holds it.
+     *
+     * @return the lease after the call: held by {@code to} when the handover worked
+     */
+    LeaseView handOver(long cluster, String from, String to, Duration ttl) throws LeaseException;
+
     /** The lease as it is now (holder and term), without changing it; {@link LeaseView#NONE} when there is none. */
     LeaseView read(long cluster) throws LeaseException;
 

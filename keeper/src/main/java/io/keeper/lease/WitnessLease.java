@@ -52,6 +52,11 @@ public final class WitnessLease implements Lease {
             + " WHERE cluster_id = ? AND holder <> ? AND expires_at <= now() AND NOT sync_released"
             + " RETURNING " + COLUMNS;
 
+    /** The holder gives the lease to its partner for a switchover (it has stopped writing). */
+    private static final String HAND_OVER = "UPDATE " + TABLE + " SET holder = ?, term = term + 1,"
+            + " expires_at = now() + ? * interval '1 ms', renewed_at = now(), sync_released = false"
+            + " WHERE cluster_id = ? AND holder = ? AND expires_at > now() RETURNING " + COLUMNS;
+
     /** A new cluster row held by nobody that frees itself only after one lease time. */
     private static final String PLACEHOLDER = "INSERT INTO " + TABLE
             + " (cluster_id, holder, term, expires_at, renewed_at) VALUES (?, '', 0, now() + ? * interval '1 ms', now())"
@@ -109,6 +114,20 @@ public final class WitnessLease implements Lease {
                 return readRow(c, cluster);
             }
             return now;
+        });
+    }
+
+    @Override
+    public LeaseView handOver(long cluster, String from, String to, Duration ttl) throws LeaseException {
+        return call("handing the lease over", c -> {
+            try (PreparedStatement st = c.prepareStatement(HAND_OVER)) {
+                st.setString(1, to);
+                st.setLong(2, ttl.toMillis());
+                st.setLong(3, cluster);
+                st.setString(4, from);
+                LeaseView view = single(st);
+                return view != null ? view : readRow(c, cluster);
+            }
         });
     }
 

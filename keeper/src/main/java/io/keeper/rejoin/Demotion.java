@@ -71,14 +71,22 @@ public final class Demotion {
      * @param reason stored in keeper.fenced
      */
     public Result run(String partnerConninfo, String password, String reason) {
+        return run(partnerConninfo, password, reason, false);
+    }
+
+    /**
+     * As {@link #run(String, String, String)}; with {@code clean} a fast shutdown instead (a planned switchover):
+     * it writes a shutdown checkpoint and its WAL senders send every record to the standby before they exit.
+     */
+    public Result run(String partnerConninfo, String password, String reason, boolean clean) {
         long start = System.nanoTime();
-        String stopFailure = stopNow();
+        String stopFailure = clean ? stopCleanly() : stopNow();
         Duration stopTook = since(start);
         if (stopFailure != null) {
             return new Result(false, false, stopFailure, stopTook, stopTook);
         }
-        LOG.info("Demotion: server stopped (immediate) in {} ms; setting it up as a standby of {}", stopTook.toMillis(),
-                Secrets.mask(partnerConninfo));
+        LOG.info("Demotion: server stopped ({}) in {} ms; setting it up as a standby of {}", clean ? "fast" : "immediate",
+                stopTook.toMillis(), Secrets.mask(partnerConninfo));
         try {
             configureStandby(data, partnerConninfo, password, reason);
         } catch (IOException e) {
@@ -121,6 +129,24 @@ public final class Demotion {
             return null;
         }
         return "pg_ctl stop -m immediate exited with " + stop.exitCode() + ": " + stop.lastLine();
+    }
+
+    /** Fast shutdown (a shutdown checkpoint, every WAL record sent to the standby); null once stopped, else why not. */
+    String stopCleanly() {
+        CommandRunner.Completed stop;
+        try {
+            stop = runner.run(commands.stop(STOP_WAIT), Map.of("LC_ALL", "C"), STOP_WAIT.plus(GRACE),
+                    line -> LOG.info("pg_ctl: {}", line));
+        } catch (IOException e) {
+            return "could not run pg_ctl: " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted while stopping the server";
+        }
+        if (stop.succeeded() || notRunning()) {
+            return null;
+        }
+        return "pg_ctl stop -m fast exited with " + stop.exitCode() + ": " + stop.lastLine();
     }
 
     /** standby.signal, primary_conninfo to the partner, the marker; the read-only fence is not needed any more. */

@@ -27,6 +27,8 @@ public enum Action {
     BOTH_PRIMARY(Decision.BOTH_PRIMARY),
     /** Write the failover_log row and fire the event of a promotion keeper did not finish recording. */
     RECORD_EVENT(Decision.RECORDED),
+    /** The planned switchover: stop, restart as the partner's standby, hand over the lease, promote the partner. */
+    SWITCH_OVER(Decision.SWITCHED_OVER),
     RESTORE_SYNC(Decision.SYNC_RESTORED),
     RELEASE_SYNC(Decision.SYNC_DISABLED);
 

@@ -26,6 +26,10 @@ public enum Decision {
     REJOINED,
     /** A promotion whose failover_log row and event had not been written (keeper stopped midway) was recorded. */
     RECORDED,
+    /** A planned switchover finished: the partner is the primary, this server its standby. */
+    SWITCHED_OVER,
+    /** A planned switchover did not finish (undone, or left to the rules); the reason says why. */
+    SWITCHOVER_FAILED,
     /** A maintenance pause holds: keeper did not act (the reason says what it held back). */
     PAUSED,
     /** The run was interrupted because keeper is stopping. */

@@ -12,4 +12,10 @@ public interface Demoter {
 
     /** Stops the server (if it still runs) and starts it as a standby marked with {@code reason}; null on success. */
     String demote(String reason);
+
+    /**
+     * A planned switchover: a fast shutdown (the standby receives every WAL record first), then a start as the
+     * partner's standby marked with {@code reason}; null on success.
+     */
+    String demoteCleanly(String reason);
 }

@@ -32,6 +32,11 @@ package io.keeper.role;
  * @param pendingEvent a promotion (or lifted demotion) whose failover_log row and event are not written yet
  * @param rejoin on_superseded = rejoin and rejoin attempts are left
  * @param paused a maintenance pause (`keeper pause`) holds, recorded on this server or on the partner
+ * @param switchoverFromMe `keeper switchover` asked this primary to hand over to the partner: the same valid request
+ *                         is recorded on both servers
+ * @param switchoverFromMeAnywhere a valid request naming this node as the one that gives up the primary role is
+ *                                 recorded on either server (a switchover in progress or just done)
+ * @param switchoverToMe a valid request naming this node as the new primary is recorded on either server
  * @param partnerFollows on a primary: the partner is an unfenced standby whose WAL receiver gets this primary's
  *                       timeline (not a demoted server streaming its diverged old timeline)
  * @param text the names and numbers the reasons quote
@@ -42,7 +47,8 @@ public record Facts(boolean localAnswered, boolean standby, Fence fence, String 
                     boolean partnerSeenAsPrimary, Long heardFromPrimaryMs, long windowMs, long silenceMs, Long lagBytes,
                     long maxLagBytes, boolean streamingFromPartner, LeaseState lease, boolean writeAllowed,
                     boolean synchronous, boolean syncSaved, boolean standbyStreams, boolean pendingEvent,
-                    boolean rejoin, boolean paused, boolean partnerFollows, Text text) {
+                    boolean rejoin, boolean paused, boolean switchoverFromMe, boolean switchoverFromMeAnywhere,
+                    boolean switchoverToMe, boolean partnerFollows, Text text) {
 
     /**
      * Names and numbers for the reasons; never a password.
@@ -57,9 +63,11 @@ public record Facts(boolean localAnswered, boolean standby, Fence fence, String 
      * @param election both primaries: the numbers the election compared
      * @param lag on a standby: where it is and where the primary was last seen
      * @param pause the pause that holds ("paused until ..., set ... by ..."), or ""
+     * @param switchover the valid switchover request ("switchover 3f2a9c1e from node1 to node2"), or ""
      */
     public record Text(String partner, String partnerName, String lastFailure, long unreachableMs, String local,
-                       String lease, String permission, String election, String lag, String pause) {
+                       String lease, String permission, String election, String lag, String pause,
+                       String switchover) {
     }
 
     /** The same facts without the pause: what keeper would decide if it were not paused. */
@@ -68,7 +76,7 @@ public record Facts(boolean localAnswered, boolean standby, Fence fence, String 
                 partnerForeign, partnerTimelineNotAhead, partnerWinsElection, failures, keepaliveCount,
                 partnerSeenAsPrimary, heardFromPrimaryMs, windowMs, silenceMs, lagBytes, maxLagBytes,
                 streamingFromPartner, lease, writeAllowed, synchronous, syncSaved, standbyStreams, pendingEvent, rejoin,
-                false, partnerFollows, text);
+                false, switchoverFromMe, switchoverFromMeAnywhere, switchoverToMe, partnerFollows, text);
     }
 
     /** A primary with a witness whose write permission ran out: its fence is the lease's, which no pause holds. */

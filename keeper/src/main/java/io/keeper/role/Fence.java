@@ -12,7 +12,9 @@ public enum Fence {
     /** This primary lost contact with partner and witness and gave up writing before its lease ran out. */
     ISOLATED("isolated"),
     /** The boot guard started this former primary as a standby; keeper promotes it again under the lease. */
-    GUARD("guard");
+    GUARD("guard"),
+    /** This primary stopped for a planned switchover and runs as the partner's standby; undone if it never finished. */
+    SWITCHOVER("switchover");
 
     private final String prefix;
 
@@ -39,6 +41,6 @@ public enum Fence {
 
     /** Keeper may lift this fence by itself once it holds the lease again (nobody was promoted meanwhile). */
     public boolean liftableUnderLease() {
-        return this == ISOLATED || this == GUARD;
+        return this == ISOLATED || this == GUARD || this == SWITCHOVER;
     }
 }

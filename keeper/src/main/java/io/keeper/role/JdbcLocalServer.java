@@ -160,14 +160,6 @@ public final class JdbcLocalServer extends JdbcServer implements LocalServer {
         ServerSettings.declare(st, SAVED_SETTING);
     }
 
-    /** ALTER SYSTEM, then a reload (see {@link ServerSettings#alter}). */
-    private void alterSystem(String what, String... settingsAndValues) throws ServerActionException {
-        run(what, ACTION_LIMIT, c -> {
-            ServerSettings.alter(c, settingsAndValues);
-            return null;
-        });
-    }
-
     static String literal(String value) {
         return ServerSettings.literal(value);
     }

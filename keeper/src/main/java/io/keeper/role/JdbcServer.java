@@ -73,6 +73,42 @@ public class JdbcServer implements PartnerServer, AutoCloseable {
         });
     }
 
+    /** ALTER SYSTEM, then a reload (see {@link ServerSettings#alter}). */
+    void alterSystem(String what, String... settingsAndValues) throws ServerActionException {
+        run(what, ACTION_LIMIT, c -> {
+            ServerSettings.alter(c, settingsAndValues);
+            return null;
+        });
+    }
+
+    @Override
+    public void promoteForSwitchover(String event, long term, Duration wait) throws ServerActionException {
+        if (term > 0) {
+            alterSystem("announcing the " + event + " event", "keeper.pending_event", event, "keeper.term",
+                    Long.toString(term));
+        } else {
+            alterSystem("announcing the " + event + " event", "keeper.pending_event", event);
+        }
+        Boolean promoted = run("pg_promote", wait.plus(ACTION_LIMIT), c -> {
+            try (java.sql.PreparedStatement st = c.prepareStatement("SELECT pg_promote(true, ?)")) {
+                st.setInt(1, (int) Math.max(1, wait.toSeconds()));
+                try (java.sql.ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    return rs.getBoolean(1);
+                }
+            }
+        });
+        if (!Boolean.TRUE.equals(promoted)) {
+            throw new ServerActionException("pg_promote on " + session.conninfo().address() + " did not finish within "
+                    + wait.toSeconds() + " s", null, null);
+        }
+    }
+
+    @Override
+    public void forgetSwitchover() throws ServerActionException {
+        alterSystem("forgetting the switchover request", "keeper.switchover", null);
+    }
+
     <T> T run(String what, Duration limit, PgSession.SqlWork<T> work) throws ServerActionException {
         try {
             return session.call(work, limit);

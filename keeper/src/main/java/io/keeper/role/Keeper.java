@@ -12,6 +12,7 @@ import io.keeper.lease.Lease;
 import io.keeper.lease.LeaseTiming;
 import io.keeper.pairstatus.NodeReport;
 import io.keeper.pause.Pause;
+import io.keeper.switchover.SwitchoverRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -62,6 +63,7 @@ public final class Keeper {
     private boolean emitWarned;
     private boolean pausedBefore;
     private String publishedActivity = "";
+    private volatile SwitchoverRequest switchoverRequest;
     /** The WAL heartbeat written in the previous run on this primary: {position, nanoTime when written}. */
     private long[] previousMarker;
 
@@ -150,6 +152,11 @@ public final class Keeper {
 
     void republishName() {
         namePublished = false;
+    }
+
+    /** The valid switchover request this run saw, or null. */
+    SwitchoverRequest switchoverRequest() {
+        return switchoverRequest;
     }
 
     LeaseWatch leaseWatch() {
@@ -365,11 +372,25 @@ public final class Keeper {
                 && (!other.isPrimary() || Objects.equals(s.receivedTimeline(), other.state().timeline()));
         boolean partnerFollows = s != null && !standby && other.isStandby() && !other.state().isFenced()
                 && Objects.equals(other.state().receivedTimeline(), s.timeline());
+        // A planned switchover: the primary acts only on the same valid request recorded on both servers.
+        Instant wallNow = Instant.now();
+        SwitchoverRequest onMine = s == null ? null : SwitchoverRequest.parse(s.switchover())
+                .filter(r -> r.validAt(wallNow)).orElse(null);
+        SwitchoverRequest onTheirs = other.answered() ? SwitchoverRequest.parse(other.state().switchover())
+                .filter(r -> r.validAt(wallNow)).orElse(null) : null;
+        SwitchoverRequest request = onMine != null ? onMine : onTheirs;
+        switchoverRequest = request;
+        String myName = config.nodeName();
+        boolean fromMe = onMine != null && onMine.equals(onTheirs) && onMine.from().equals(myName)
+                && onMine.to().equals(partnerName(other));
+        boolean fromMeAnywhere = request != null && request.from().equals(myName);
+        boolean toMe = request != null && request.to().equals(myName);
         Facts.Text text = new Facts.Text(config.partnerConninfo().address(), partnerName(other),
                 partnerWatch.lastFailure(), partnerWatch.unreachableMs(), me.describe(),
                 leaseWatch.text(), permission.describe(), election,
                 lag == null ? "" : s.lsn() + " but the primary was last seen at "
-                        + ServerState.formatLsn(partnerWatch.lastPrimaryLsn()), pause);
+                        + ServerState.formatLsn(partnerWatch.lastPrimaryLsn()), pause,
+                request == null ? "" : request.describe());
         return new Facts(s != null, standby, s == null ? Fence.NONE : Fence.of(s.fenced()),
                 s == null ? "" : s.fenced(), other.answered(), other.isPrimary(), other.isStandby(),
                 partnerWatch.foreign(), s != null && other.answered() && other.state().timeline() <= s.timeline(),
@@ -381,7 +402,8 @@ public final class Keeper {
                 s != null && !s.synchronousStandbyNames().isEmpty(),
                 s != null && !s.savedSynchronousStandbyNames().isEmpty(), s != null && s.streamingStandbys() > 0,
                 s != null && !s.pendingEvent().isEmpty(), "rejoin".equals(config.onSuperseded())
-                        && actions.rejoinAttemptsLeft() > 0, !pause.isEmpty(), partnerFollows, text);
+                        && actions.rejoinAttemptsLeft() > 0, !pause.isEmpty(), fromMe, fromMeAnywhere, toMe,
+                partnerFollows, text);
     }
 
     String partnerName(ProbeResult other) {

@@ -57,6 +57,9 @@ public interface LocalServer {
     /** Shows {@code text} as the application_name of keeper's session on the local server (`keeper status`). */
     void publishActivity(String text) throws ServerActionException;
 
+    /** Removes the switchover request (keeper.switchover) from the local server. */
+    void forgetSwitchover() throws ServerActionException;
+
     /**
      * The fallback fence where keeper cannot restart the server: default_transaction_read_only and keeper.fenced,
      * sessions ended; survives restarts. Weaker than a demotion: a session may still ask for read-write.

@@ -64,7 +64,7 @@ final class Promotions {
 
     /** A demoted server that still holds the lease becomes the primary again (a new timeline; the standby follows). */
     Decision repromote(ServerState me, String why) {
-        Optional<LeaseView> held = holdLease(false);
+        Optional<LeaseView> held = a.lease == null ? Optional.of(LeaseView.NONE) : holdLease(false);
         if (held.isEmpty()) {
             return Decision.FENCED;
         }

@@ -38,7 +38,8 @@ final class RoleActions {
     volatile ServerState lastLocal;
     /** When the lease watchdog last began to demote (monotonic nanos), 0 when never. */
     volatile long watchdogActedNanos;
-    private final Promotions promotions = new Promotions(this);
+    final Promotions promotions = new Promotions(this);
+    private final Switchovers switchovers = new Switchovers(this);
     private final Demotions demotions = new Demotions(this);
 
     RoleActions(Keeper keeper, LocalServer local, PartnerServer partner, Lease lease, Rejoiner rejoiner,
@@ -120,6 +121,8 @@ final class RoleActions {
                 }
                 lastHeldBack = heldBack;
                 return Decision.PAUSED;
+            case SWITCH_OVER:
+                return switchovers.switchOver(me, keeper.switchoverRequest());
             case WAIT_FOR_LOCAL:
                 LOG.warn("Local server {} is not available ({}); not acting until it answers",
                         keeper.config().myConninfo().address(), f.text().local());

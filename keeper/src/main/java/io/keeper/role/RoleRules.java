@@ -54,9 +54,22 @@ public final class RoleRules {
                     Action.ACCEPT_AS_STANDBY,
                     f -> "this demoted server streams from " + f.text().partnerName() + ": it is an ordinary standby"
                             + " again (was: " + f.fenceReason() + ")"),
+            row("switchover-catching-up", Role.STANDBY,
+                    "stopped for a switchover, the partner is the primary, not streaming from it yet",
+                    f -> f.fence() == Fence.SWITCHOVER && f.partnerPrimary() && f.switchoverFromMeAnywhere(),
+                    Action.STAY_FENCED,
+                    f -> "waiting to stream from " + f.text().partnerName() + " after the " + f.text().switchover()
+                            + " (no pg_rewind is needed after a clean shutdown)"),
+            row("switchover-undo", Role.STANDBY,
+                    "without a witness: stopped for a switchover that never promoted the partner, a standby",
+                    f -> f.fence() == Fence.SWITCHOVER && !f.arbiter() && f.partnerStandby()
+                            && f.fenceReason().endsWith(Switchovers.STOPPED), Action.REPROMOTE,
+                    f -> "the switchover did not finish and " + f.text().partnerName() + " was never promoted ("
+                            + f.fenceReason() + "): this server is the primary again"),
             row("demoted-superseded", Role.STANDBY,
                     "demoted for isolation or at boot, and the partner is the primary now (its lease or timeline)",
-                    f -> (f.fence() == Fence.ISOLATED || f.fence() == Fence.GUARD) && f.partnerPrimary()
+                    f -> (f.fence() == Fence.ISOLATED || f.fence() == Fence.GUARD || f.fence() == Fence.SWITCHOVER)
+                            && f.partnerPrimary()
                             && (f.lease() == LeaseState.PARTNERS || f.lease() == LeaseState.PARTNERS_EXPIRED
                             || !f.arbiter() && !f.partnerTimelineNotAhead()), Action.MARK_SUPERSEDED,
                     f -> "superseded by " + f.text().partnerName() + (f.arbiter() ? " (the lease is " + f.text().lease()
@@ -74,6 +87,10 @@ public final class RoleRules {
             row("demoted-stays", Role.STANDBY, "demoted", f -> f.fence() != Fence.NONE, Action.STAY_FENCED,
                     f -> "demoted: " + f.fenceReason() + "; waits for the lease, a rejoin or an administrator"),
 
+            row("switchover-target", Role.STANDBY, "holds the lease for a switchover; the partner's keeper promotes it",
+                    f -> f.lease() == LeaseState.MINE && f.switchoverToMe() && f.partnerStandby(), Action.WATCH,
+                    f -> "the lease was handed over for the " + f.text().switchover() + ": "
+                            + f.text().partnerName() + "'s keeper promotes this server"),
             row("promotion-pending", Role.STANDBY, "this standby holds the lease (a promotion did not finish)",
                     f -> f.lease() == LeaseState.MINE, Action.PROMOTE,
                     f -> "this standby holds the lease (" + f.text().lease() + "): finishing the promotion"),
@@ -164,6 +181,14 @@ public final class RoleRules {
                     Facts::pendingEvent, Action.RECORD_EVENT,
                     f -> "this server was promoted but keeper stopped before recording it: writing the failover_log"
                             + " row and firing the event now"),
+            row("switchover", Role.PRIMARY, "the same switchover request on both servers; the partner follows",
+                    f -> f.switchoverFromMe() && f.partnerStandby() && f.partnerFollows(), Action.SWITCH_OVER,
+                    f -> f.text().switchover() + ": " + f.text().partnerName() + " streams this timeline"),
+            row("switchover-refused", Role.PRIMARY, "a switchover request, but the partner does not follow",
+                    Facts::switchoverFromMe, Action.WATCH,
+                    f -> "not carrying out the " + f.text().switchover() + ": " + f.text().partnerName()
+                            + " is not a standby streaming this timeline (" + f.text().partner() + ": "
+                            + (f.partnerAnswered() ? "answers" : f.text().lastFailure()) + ")"),
             row("restore-sync", Role.PRIMARY,
                     "keeper cleared synchronous_standby_names and the partner streams this timeline again, unfenced",
                     f -> f.syncSaved() && f.partnerAnswered() && f.standbyStreams() && f.partnerFollows(),

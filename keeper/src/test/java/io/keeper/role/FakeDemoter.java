@@ -6,6 +6,7 @@ final class FakeDemoter implements Demoter {
     private final FakeLocalServer server;
     int stops;
     int demotions;
+    int cleanDemotions;
 
     FakeDemoter(FakeLocalServer server) {
         this.server = server;
@@ -24,6 +25,16 @@ final class FakeDemoter implements Demoter {
         server.reachable = true;
         server.inRecovery = true;
         server.fenced = reason;
+        return null;
+    }
+
+    @Override
+    public String demoteCleanly(String reason) {
+        cleanDemotions++;
+        server.reachable = true;
+        server.inRecovery = true;
+        server.fenced = reason;
+        server.receivedLsn = FakeLocalServer.lsn(server.walLsn);
         return null;
     }
 }

@@ -80,6 +80,18 @@ final class FakeLease implements Lease {
     }
 
     @Override
+    public LeaseView handOver(long cluster, String from, String to, Duration ttl) throws LeaseException {
+        check();
+        if (exists && holder.equals(from) && expiresNanos - witnessNanos.getAsLong() > 0) {
+            holder = to;
+            term++;
+            syncReleased = false;
+            expiresNanos = witnessNanos.getAsLong() + ttl.toNanos();
+        }
+        return view();
+    }
+
+    @Override
     public LeaseView read(long cluster) throws LeaseException {
         check();
         return view();
@@ -117,6 +129,12 @@ final class FakeLease implements Lease {
         public LeaseView acquire(long cluster, String node, Duration ttl) throws LeaseException {
             check();
             return FakeLease.this.acquire(cluster, node, ttl);
+        }
+
+        @Override
+        public LeaseView handOver(long cluster, String from, String to, Duration ttl) throws LeaseException {
+            check();
+            return FakeLease.this.handOver(cluster, from, to, ttl);
         }
 
         @Override

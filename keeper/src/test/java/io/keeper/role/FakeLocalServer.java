@@ -34,6 +34,7 @@ final class FakeLocalServer implements LocalServer {
     boolean failRecord;
     String paused = "";
     String activity = "";
+    String switchover = "";
     /** The timeline the WAL receiver gets; null: the server's own timeline while it streams. */
     Integer receivedTimeline;
 
@@ -51,11 +52,19 @@ final class FakeLocalServer implements LocalServer {
         return new ServerState(inRecovery, timeline, inRecovery ? receivedLsn : lsn(walLsn), 7L, syncNames,
                 savedSyncNames, streaming, nodeName, fenced, walReceiverAgeMs, replayPaused,
                 inRecovery ? receivedLsn : null, term, pendingEvent, paused,
-                walReceiverAgeMs == null ? null : receivedTimeline != null ? receivedTimeline : timeline);
+                walReceiverAgeMs == null ? null : receivedTimeline != null ? receivedTimeline : timeline, switchover);
     }
 
     static String lsn(long bytes) {
         return ServerState.formatLsn(bytes);
+    }
+
+    int switchoverForgotten;
+
+    @Override
+    public void forgetSwitchover() {
+        switchoverForgotten++;
+        switchover = "";
     }
 
     @Override

@@ -16,6 +16,12 @@ final class FakePartner implements PartnerServer {
     /** Results handed out before next, one per probe (e.g. the last look before a promotion). */
     final java.util.ArrayDeque<ProbeResult> queued = new java.util.ArrayDeque<>();
     final List<FailoverLogEntry> rows = new ArrayList<>();
+    /** The switchover promotions asked of this partner: "event term". */
+    final List<String> switchoverPromotions = new ArrayList<>();
+    int switchoverForgotten;
+    boolean failSwitchoverPromotion;
+    /** What promoting this partner does (a KeeperLeaseTest pair promotes the other node's server). */
+    java.util.function.BiConsumer<String, Long> onSwitchoverPromotion = (event, term) -> { };
 
     FakePartner(ProbeResult first) {
         this.next = first;
@@ -39,5 +45,19 @@ final class FakePartner implements PartnerServer {
                 state.lsn(), previousPrimary, reason);
         rows.add(e);
         return e;
+    }
+
+    @Override
+    public void promoteForSwitchover(String event, long term, java.time.Duration wait) throws ServerActionException {
+        if (failSwitchoverPromotion) {
+            throw new ServerActionException("pg_promote on node1:5432 failed: connection refused", "08001", null);
+        }
+        switchoverPromotions.add(event + " " + term);
+        onSwitchoverPromotion.accept(event, term);
+    }
+
+    @Override
+    public void forgetSwitchover() {
+        switchoverForgotten++;
     }
 }

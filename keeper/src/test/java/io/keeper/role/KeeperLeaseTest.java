@@ -525,4 +525,66 @@ class KeeperLeaseTest {
         assertTrue(primary.server.fenced.startsWith("superseded by"), primary.server.fenced);
         assertEquals(Map.of(), Map.of());
     }
+
+    /** A valid request recorded on both servers, and node1's probes of node2 showing every WAL record node1 wrote. */
+    private void requestSwitchover() {
+        String request = "id=3f2a9c1e from=node1 to=node2 until=2100-01-01T00:00:00Z";
+        node1.server.switchover = request;
+        node2.server.switchover = request;
+        node1.partner.dynamic = () -> {
+            node2.server.receivedLsn = FakeLocalServer.lsn(node1.server.walLsn);
+            return ProbeResult.answered(node2.server.status().state(), Duration.ofMillis(2));
+        };
+        node1.partner.onSwitchoverPromotion = (event, term) -> {
+            node2.server.inRecovery = false;
+            node2.server.timeline++;
+            node2.server.pendingEvent = event;
+            node2.server.term = term;
+        };
+    }
+
+    @Test
+    void aSwitchoverStopsThePrimaryHandsOverTheLeaseAndPromotesTheStandbyWhichRecordsIt() throws Exception {
+        healthyPair();
+        requestSwitchover();
+        assertEquals(Decision.SWITCHED_OVER, node1.run());
+        assertEquals(1, node1.demoter.cleanDemotions);
+        assertTrue(node1.server.inRecovery);
+        assertTrue(node1.server.fenced.startsWith("switchover 3f2a9c1e to node2: promoting"), node1.server.fenced);
+        assertEquals("node2", lease.holder);
+        assertEquals(List.of("switchover 2"), node1.partner.switchoverPromotions);
+        assertTrue(node1.events.contains("switchover_demoted"), node1.events.toString());
+
+        assertEquals(Decision.RECORDED, node2.run(), "node2's keeper records the switchover");
+        assertTrue(node2.events.contains("switchover"), node2.events.toString());
+        FailoverLogEntry row = node2.server.rows.get(node2.server.rows.size() - 1);
+        assertEquals("switchover", row.event());
+        assertEquals(2L, row.term());
+        assertEquals(Decision.FENCED, node1.run(), "node1 waits to stream, no rewind");
+        node1.server.walReceiverAgeMs = 30L;
+        node1.server.receivedTimeline = node2.server.timeline;
+        assertEquals(Decision.REJOINED, node1.run());
+        assertEquals("", node1.server.fenced);
+        assertEquals(0, node1.demoter.demotions, "never an immediate shutdown");
+    }
+
+    @Test
+    void aSwitchoverToAStandbyThatDoesNotConfirmTheFinalWalIsUndone() throws Exception {
+        healthyPair();
+        requestSwitchover();
+        node1.partner.dynamic = () -> ProbeResult.answered(node2.server.status().state(), Duration.ofMillis(2));
+        node1.server.walLsn += 4096; // written after node2 last received anything
+        Duration before = Switchovers.confirmWait;
+        Switchovers.confirmWait = Duration.ofMillis(100);
+        try {
+            assertEquals(Decision.SWITCHOVER_FAILED, node1.run());
+        } finally {
+            Switchovers.confirmWait = before;
+        }
+        assertFalse(node1.server.inRecovery, "promoted again");
+        assertEquals("", node1.server.fenced);
+        assertEquals("node1", lease.holder);
+        assertTrue(node1.partner.switchoverPromotions.isEmpty());
+        assertTrue(node2.server.inRecovery);
+    }
 }

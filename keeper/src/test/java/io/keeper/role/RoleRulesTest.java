@@ -37,6 +37,10 @@ class RoleRulesTest {
         boolean rejoin;
         boolean paused;
         boolean partnerFollows = true;
+        boolean switchoverFromMe;
+        boolean switchoverFromMeAnywhere;
+        boolean switchoverToMe;
+        String fenceReason;
 
         F primary() {
             standby = false;
@@ -56,12 +60,15 @@ class RoleRulesTest {
         }
 
         Facts facts() {
-            return new Facts(localAnswered, standby, fence, fence == Fence.NONE ? "" : fence.prefix() + ": why",
+            return new Facts(localAnswered, standby, fence, fenceReason != null ? fenceReason
+                    : fence == Fence.NONE ? "" : fence.prefix() + ": why",
                     partnerAnswered, partnerPrimary, partnerStandby, partnerForeign, partnerTimelineNotAhead,
                     partnerWins, failures, 3, seenAsPrimary, heardMs, 3000, 2906, lag, 16 << 20, streaming, lease,
-                    writeAllowed, synchronous, syncSaved, standbyStreams, pending, rejoin, paused, partnerFollows,
+                    writeAllowed, synchronous, syncSaved, standbyStreams, pending, rejoin, paused, switchoverFromMe,
+                    switchoverFromMeAnywhere, switchoverToMe, partnerFollows,
                     new Facts.Text("node1:5432", "node1", "connect timed out", 3100, "standby", "held by node1",
-                            "writes allowed", "", "", paused ? "paused until resumed" : ""));
+                            "writes allowed", "", "", paused ? "paused until resumed" : "",
+                            switchoverFromMeAnywhere || switchoverToMe ? "switchover 3f2a9c1e from node1 to node2" : ""));
         }
 
         String rule() {
@@ -244,5 +251,43 @@ class RoleRulesTest {
         down.paused = true;
         down.localAnswered = false;
         assertEquals("local-unavailable", down.rule());
+    }
+
+    @Test
+    void aSwitchoverIsCarriedOutByThePrimaryAndFinishedOrUndoneByItsRules() {
+        F primary = new F().primary();
+        primary.switchoverFromMe = true;
+        primary.switchoverFromMeAnywhere = true;
+        assertEquals("switchover", primary.rule());
+        primary.partnerFollows = false;
+        assertEquals("switchover-refused", primary.rule(), "never to a standby that does not stream this timeline");
+
+        F oldPrimary = new F();
+        oldPrimary.fence = Fence.SWITCHOVER;
+        oldPrimary.switchoverFromMeAnywhere = true;
+        assertEquals("switchover-catching-up", oldPrimary.rule(), "no pg_rewind while it is about to stream");
+        oldPrimary.streaming = true;
+        assertEquals("demoted-follows", oldPrimary.rule());
+
+        F stopped = new F();
+        stopped.fence = Fence.SWITCHOVER;
+        stopped.fenceReason = Switchovers.reason(new io.keeper.switchover.SwitchoverRequest("3f2a9c1e", "node2",
+                "node1", java.time.Instant.EPOCH), Switchovers.STOPPED);
+        stopped.partnerPrimary = false;
+        stopped.partnerStandby = true;
+        assertEquals("switchover-undo", stopped.rule(), "without a witness: the partner was never promoted");
+        stopped.fenceReason = stopped.fenceReason.replace(Switchovers.STOPPED, Switchovers.PROMOTING);
+        assertEquals("demoted-stays", stopped.rule(), "the partner may be promoting: wait");
+        stopped.lease = LeaseState.MINE;
+        assertEquals("demoted-repromote", stopped.rule(), "with a witness: the lease was never handed over");
+
+        F target = new F();
+        target.partnerPrimary = false;
+        target.partnerStandby = true;
+        target.lease = LeaseState.MINE;
+        target.switchoverToMe = true;
+        assertEquals("switchover-target", target.rule(), "the old primary's keeper promotes it");
+        target.switchoverToMe = false;
+        assertEquals("promotion-pending", target.rule());
     }
 }
