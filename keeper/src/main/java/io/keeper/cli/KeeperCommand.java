@@ -4,11 +4,11 @@ import io.keeper.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** keeper's command line: run, check-config, install, log, primary, status, guard, rules, pause, resume. */
+/** keeper's command line: run, check-config, install, log, primary, status, switchover, guard, rules, pause, resume. */
 @Command(name = "keeper", mixinStandardHelpOptions = true, versionProvider = KeeperCommand.Version.class,
         description = "Automatic failover for a pair of PostgreSQL servers (primary + streaming standby).",
         subcommands = {RunCommand.class, CheckConfigCommand.class, InstallCommand.class, LogCommand.class,
-                PrimaryCommand.class, GuardCommand.class, RulesCommand.class, StatusCommand.class, PauseCommand.class,
+                PrimaryCommand.class, GuardCommand.class, RulesCommand.class, StatusCommand.class, SwitchoverCommand.class, PauseCommand.class,
                 ResumeCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
@@ -50,7 +50,7 @@ public final class KeeperCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: run, check-config, install, log, primary, status, guard, rules, pause or resume");
+                "missing command: run, check-config, install, log, primary, status, switchover, guard, rules, pause or resume");
     }
 
     /** The version from the jar's manifest. */

@@ -46,6 +46,11 @@ public final class PauseRecorder {
 
     /** Writes {@code value} to keeper.paused on both servers, or removes it when value is null. */
     public static List<Outcome> apply(KeeperConfig config, String value) throws InterruptedException {
+        return apply(config, Pause.SETTING, value);
+    }
+
+    /** Writes {@code value} to one of keeper's settings on both servers, or removes it when value is null. */
+    public static List<Outcome> apply(KeeperConfig config, String setting, String value) throws InterruptedException {
         ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "pause");
             t.setDaemon(true);
@@ -53,8 +58,8 @@ public final class PauseRecorder {
         });
         try {
             List<Future<Outcome>> pending = new ArrayList<>();
-            pending.add(pool.submit(() -> write("this node's server", config.myConninfo(), value)));
-            pending.add(pool.submit(() -> write("the partner's server", config.partnerConninfo(), value)));
+            pending.add(pool.submit(() -> write("this node's server", config.myConninfo(), setting, value)));
+            pending.add(pool.submit(() -> write("the partner's server", config.partnerConninfo(), setting, value)));
             List<Outcome> outcomes = new ArrayList<>();
             for (Future<Outcome> f : pending) {
                 try {
@@ -69,10 +74,10 @@ public final class PauseRecorder {
         }
     }
 
-    private static Outcome write(String which, Conninfo conninfo, String value) {
+    private static Outcome write(String which, Conninfo conninfo, String setting, String value) {
         try (PgSession session = new PgSession(conninfo, System.getenv(), DEADLINE, "pause-" + conninfo.address())) {
             session.call(c -> {
-                ServerSettings.alter(c, Pause.SETTING, value);
+                ServerSettings.alter(c, setting, value);
                 return null;
             });
             return new Outcome(which, conninfo.address(), null);

@@ -1,0 +1,83 @@
+package io.keeper.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.testcontainers.containers.Container.ExecResult;
+
+/**
+ * `keeper switchover` on a real pair with a witness and synchronous replication, under a write load: there and back
+ * again (0 acknowledged commits lost, roles swapped, the old primary streaming without pg_rewind), and refused on a
+ * standby that does not stream.
+ */
+class SwitchoverTest {
+
+    private static KeeperConf withHttp(String node) {
+        return KeeperConf.defaults(node).withHttp();
+    }
+
+    private static long switchOver(PgPair pair, PgNode from, PgNode runOn, PgNode to, AckedWriter writer) {
+        writer.awaitMoreAcks(5, Duration.ofSeconds(20));
+        long gapBefore = writer.longestGapMs();
+        ExecResult r = runOn.keeper("switchover", "--to", to.name(), "--yes");
+        System.out.println(r.getStdout());
+        assertEquals(0, r.getExitCode(), r.getStdout() + r.getStderr());
+        assertTrue(r.getStdout().contains(to.name() + " accepts writes: promoted"), r.getStdout());
+        assertTrue(r.getStdout().contains("Writes were unavailable for about"), r.getStdout());
+        assertTrue(to.acceptsWrites());
+        pair.awaitStreaming(to, from, Duration.ofSeconds(30));
+        writer.awaitMoreAcks(5, Duration.ofSeconds(20));
+        long gap = writer.longestGapMs();
+        System.out.printf("[measure] switchover %s -> %s under synchronous replication: longest time without an"
+                + " acknowledged commit %d ms%n", from.name(), to.name(), Math.max(gap, gapBefore));
+        return gap;
+    }
+
+    @Test
+    void aSwitchoverThereAndBackLosesNoCommitAndNeedsNoRewind() throws Exception {
+        try (PgPair pair = WitnessLeaseTest.startWithWitness(SwitchoverTest::withHttp)) {
+            PgNode node1 = pair.node1();
+            PgNode node2 = pair.node2();
+            FailoverTest.awaitStandbyKeeperWatching(pair);
+            Sql.execute(node1, "ALTER SYSTEM SET synchronous_standby_names = '*'");
+            Sql.execute(node1, "SELECT pg_reload_conf()");
+
+            ExecResult wrongTarget = node1.keeper("switchover", "--to", "node1", "--yes");
+            assertEquals(1, wrongTarget.getExitCode());
+            assertTrue(wrongTarget.getStderr().startsWith("keeper: switchover refused: "), wrongTarget.getStderr());
+
+            try (AckedWriter writer = AckedWriter.start(Duration.ofMillis(50), node1, node2)) {
+                switchOver(pair, node1, node1, node2, writer);
+                assertTrue(node1.isInRecovery());
+                List<Map<String, String>> rows = FailoverTest.awaitFailoverLog(node2);
+                assertEquals("switchover", rows.get(0).get("event"));
+                assertEquals("switchover", FailoverTest.afterCommandEnv(node2, "switchover").get("KEEPER_EVENT"));
+                assertEquals("node1", FailoverTest.afterCommandEnv(node1, "switchover_demoted")
+                        .get("KEEPER_NODE_NAME"));
+
+                switchOver(pair, node2, node2, node1, writer);
+                assertTrue(node2.isInRecovery());
+                assertFalse(node1.isInRecovery());
+                writer.close();
+                assertEquals(List.of(), writer.lostOn(node1), "acknowledged commits lost");
+            }
+            assertFalse(node1.keeperLog().contains("pg_rewind") || node2.keeperLog().contains("rewinding"),
+                    "a clean shutdown needs no pg_rewind");
+
+            // A standby that does not stream is refused before anything changes.
+            Sql.execute(node2, "ALTER SYSTEM SET primary_conninfo = ''");
+            Sql.execute(node2, "SELECT pg_reload_conf()");
+            Await.until("node2's WAL receiver to stop", Duration.ofSeconds(30),
+                    () -> "0".equals(Sql.value(node2, "SELECT count(*) FROM pg_stat_wal_receiver")));
+            ExecResult refused = node1.keeper("switchover", "--yes");
+            assertEquals(1, refused.getExitCode());
+            assertEquals("keeper: switchover refused: node2 does not stream from node1", refused.getStderr().strip());
+            assertFalse(node1.isInRecovery());
+        }
+    }
+}
