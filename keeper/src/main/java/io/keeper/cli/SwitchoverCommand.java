@@ -74,6 +74,10 @@ final class SwitchoverCommand implements Callable<Integer> {
                 .orElse(null);
         NodeReport standby = nodes.stream().filter(NodeReport::isStandby).findFirst().orElse(null);
         String refusal = refusal(nodes, primary, standby, loaded.maximumLagOnFailover(), stale, now);
+        if (refusal == null && to != null && !to.equals(standby.name())) {
+            refusal = "--to " + to + ": " + (to.equals(primary.name()) ? to + " is the primary already"
+                    : "no standby of that name (the standby is " + standby.name() + ")");
+        }
         if (refusal != null) {
             return fail("switchover refused: " + refusal);
         }
@@ -135,8 +139,13 @@ final class SwitchoverCommand implements Callable<Integer> {
             if (pause.isPresent()) {
                 return "the pair is paused (" + pause.get().describe(now) + "); run keeper resume first";
             }
-            if (SwitchoverRequest.parse(n.state().switchover()).filter(r -> r.validAt(now)).isPresent()) {
-                return "a switchover is already in progress (" + n.state().switchover() + ")";
+            // A request is under way while the node it names as the old primary still is the primary; once done,
+            // it only waits to expire and a new request replaces it.
+            Optional<SwitchoverRequest> pending = SwitchoverRequest.parse(n.state().switchover())
+                    .filter(r -> r.validAt(now) && r.from().equals(primary.name()));
+            if (pending.isPresent()) {
+                return "a switchover is already under way (" + pending.get().describe() + ", valid until "
+                        + pending.get().until() + ")";
             }
             if (n.keeperActivity() == null) {
                 return n.name() + "'s keeper is not running (it must carry out or follow the switchover)";
