@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "keeper", mixinStandardHelpOptions = true, versionProvider = KeeperCommand.Version.class,
         description = "Automatic failover for a pair of PostgreSQL servers (primary + streaming standby).",
         subcommands = {RunCommand.class, CheckConfigCommand.class, InstallCommand.class, LogCommand.class,
-                PrimaryCommand.class, GuardCommand.class, RulesCommand.class, StatusCommand.class, SwitchoverCommand.class, PauseCommand.class,
+                PrimaryCommand.class, GuardCommand.class, RulesCommand.class, StatusCommand.class,
+                SwitchoverCommand.class, PauseCommand.class,
                 ResumeCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
@@ -50,7 +51,8 @@ public final class KeeperCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: run, check-config, install, log, primary, status, switchover, guard, rules, pause or resume");
+                "missing command: run, check-config, install, log, primary, status, switchover, guard, rules, pause"
+                        + " or resume");
     }
 
     /** The version from the jar's manifest. */

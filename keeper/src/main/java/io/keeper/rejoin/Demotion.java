@@ -85,8 +85,8 @@ public final class Demotion {
         if (stopFailure != null) {
             return new Result(false, false, stopFailure, stopTook, stopTook);
         }
-        LOG.info("Demotion: server stopped ({}) in {} ms; setting it up as a standby of {}", clean ? "fast" : "immediate",
-                stopTook.toMillis(), Secrets.mask(partnerConninfo));
+        LOG.info("Demotion: server stopped ({}) in {} ms; setting it up as a standby of {}",
+                clean ? "fast" : "immediate", stopTook.toMillis(), Secrets.mask(partnerConninfo));
         try {
             configureStandby(data, partnerConninfo, password, reason);
         } catch (IOException e) {

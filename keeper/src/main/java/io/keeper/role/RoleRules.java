@@ -56,10 +56,11 @@ public final class RoleRules {
                             + " again (was: " + f.fenceReason() + ")"),
             row("switchover-catching-up", Role.STANDBY,
                     "stopped for a switchover, the partner is the primary, not streaming from it yet",
-                    f -> f.fence() == Fence.SWITCHOVER && f.partnerPrimary() && f.switchoverFromMeAnywhere(),
+                    f -> f.fence() == Fence.SWITCHOVER && f.partnerPrimary()
+                            && f.fenceReason().endsWith(Switchovers.PROMOTING),
                     Action.STAY_FENCED,
-                    f -> "waiting to stream from " + f.text().partnerName() + " after the " + f.text().switchover()
-                            + " (no pg_rewind is needed after a clean shutdown)"),
+                    f -> "waiting to stream from " + f.text().partnerName() + " after the switchover ("
+                            + f.fenceReason() + "; no pg_rewind is needed after a clean shutdown)"),
             row("switchover-undo", Role.STANDBY,
                     "without a witness: stopped for a switchover that never promoted the partner, a standby",
                     f -> f.fence() == Fence.SWITCHOVER && !f.arbiter() && f.partnerStandby()

@@ -96,10 +96,22 @@ final class Switchovers {
         }
         LOG.info("{}: {} promoted; writes were unavailable for about {} ms (from this server's shutdown to the"
                 + " promotion); this server follows it as a standby", r.describe(), r.to(), a.millisSince(start));
+        forgetRequest(r);
         a.notify("switchover_demoted", mine);
         a.keeper.partnerWatch().reset(true, last);
         a.reasonOverride = r.describe() + " done: " + r.to() + " is the primary";
         return Decision.SWITCHED_OVER;
+    }
+
+    /** A done request must not act again (say, after a later failover back to this node within its validity). */
+    private void forgetRequest(SwitchoverRequest r) {
+        try {
+            a.partner.forgetSwitchover();
+            a.local.forgetSwitchover();
+        } catch (ServerActionException e) {
+            LOG.warn("{}: could not remove the request ({}); it expires at {}", r.describe(), e.getMessage(),
+                    r.until());
+        }
     }
 
     /** Before the partner was promoted: this server becomes the primary again. */
@@ -111,6 +123,7 @@ final class Switchovers {
             return Decision.SWITCHOVER_FAILED;
         }
         Decision d = a.promotions.repromote(me, r.describe() + " undone: " + why);
+        forgetRequest(r);
         return d == Decision.UNFENCED ? Decision.SWITCHOVER_FAILED : d;
     }
 

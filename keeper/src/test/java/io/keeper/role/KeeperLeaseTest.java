@@ -554,6 +554,8 @@ class KeeperLeaseTest {
         assertEquals("node2", lease.holder);
         assertEquals(List.of("switchover 2"), node1.partner.switchoverPromotions);
         assertTrue(node1.events.contains("switchover_demoted"), node1.events.toString());
+        assertEquals("", node1.server.switchover, "a done request is removed");
+        assertEquals(1, node1.partner.switchoverForgotten);
 
         assertEquals(Decision.RECORDED, node2.run(), "node2's keeper records the switchover");
         assertTrue(node2.events.contains("switchover"), node2.events.toString());

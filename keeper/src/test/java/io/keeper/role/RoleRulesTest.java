@@ -68,7 +68,8 @@ class RoleRulesTest {
                     switchoverFromMeAnywhere, switchoverToMe, partnerFollows,
                     new Facts.Text("node1:5432", "node1", "connect timed out", 3100, "standby", "held by node1",
                             "writes allowed", "", "", paused ? "paused until resumed" : "",
-                            switchoverFromMeAnywhere || switchoverToMe ? "switchover 3f2a9c1e from node1 to node2" : ""));
+                            switchoverFromMeAnywhere || switchoverToMe ? "switchover 3f2a9c1e from node1 to node2"
+                                    : ""));
         }
 
         String rule() {
@@ -264,7 +265,7 @@ class RoleRulesTest {
 
         F oldPrimary = new F();
         oldPrimary.fence = Fence.SWITCHOVER;
-        oldPrimary.switchoverFromMeAnywhere = true;
+        oldPrimary.fenceReason = "switchover 3f2a9c1e to node1: " + Switchovers.PROMOTING;
         assertEquals("switchover-catching-up", oldPrimary.rule(), "no pg_rewind while it is about to stream");
         oldPrimary.streaming = true;
         assertEquals("demoted-follows", oldPrimary.rule());
