@@ -54,8 +54,10 @@ class SwitchoverTest {
             try (AckedWriter writer = AckedWriter.start(Duration.ofMillis(50), node1, node2)) {
                 switchOver(pair, node1, node1, node2, writer);
                 assertTrue(node1.isInRecovery());
-                List<Map<String, String>> rows = FailoverTest.awaitFailoverLog(node2);
-                assertEquals("switchover", rows.get(0).get("event"));
+                List<Map<String, String>> rows = Await.until("node2's switchover row", Duration.ofSeconds(10),
+                        () -> Sql.failoverLog(node2), r -> r.stream().anyMatch(e -> "switchover".equals(e.get("event"))));
+                assertTrue(rows.stream().anyMatch(e -> "switchover".equals(e.get("event")) && "node2".equals(e.get("host"))
+                        && "2".equals(e.get("term"))), rows.toString());
                 assertEquals("switchover", FailoverTest.afterCommandEnv(node2, "switchover").get("KEEPER_EVENT"));
                 assertEquals("node1", FailoverTest.afterCommandEnv(node1, "switchover_demoted")
                         .get("KEEPER_NODE_NAME"));
@@ -63,21 +65,42 @@ class SwitchoverTest {
                 switchOver(pair, node2, node2, node1, writer);
                 assertTrue(node2.isInRecovery());
                 assertFalse(node1.isInRecovery());
+
+                // The command SIGKILLed right after it recorded its request: the keepers, not the command, carry a
+                // switchover out, so it still happens, with one primary, a standby streaming from it, nothing lost.
+                ExecResult killed = node1.run("bash", "-c", "java -jar /opt/keeper/keeper.jar switchover"
+                        + " -c /etc/keeper/keeper.conf --yes > /tmp/switchover.out 2>&1 & pid=$!;"
+                        + " for i in $(seq 200); do psql -U postgres -XAtc \"select current_setting('keeper.switchover',"
+                        + " true)\" | grep -q id= && break; sleep 0.02; done; kill -9 $pid; echo killed after $i looks");
+                assertTrue(killed.getStdout().startsWith("killed after"), killed.getStdout() + killed.getStderr());
+                Thread.sleep(5000); // a request it recorded is carried out within about 2 s
+                PgNode primary = Await.until("one writable primary after the killed command", Duration.ofSeconds(90),
+                        () -> node1.acceptsWrites() && node2.isInRecovery() ? node1
+                                : node2.acceptsWrites() && node1.isInRecovery() ? node2 : null, p -> p != null);
+                assertEquals(node2, primary, "the keepers carry out a recorded request without the command");
+                PgNode standby = primary == node1 ? node2 : node1;
+                pair.awaitStreaming(primary, standby, Duration.ofSeconds(60));
+                System.out.printf("[measure] switchover command SIGKILLed right after recording its request: %s is"
+                        + " the primary%n", primary);
+                writer.awaitMoreAcks(5, Duration.ofSeconds(20));
                 writer.close();
-                assertEquals(List.of(), writer.lostOn(node1), "acknowledged commits lost");
+                assertEquals(List.of(), writer.lostOn(primary), "acknowledged commits lost");
             }
             assertFalse(node1.keeperLog().contains("pg_rewind") || node2.keeperLog().contains("rewinding"),
                     "a clean shutdown needs no pg_rewind");
 
             // A standby that does not stream is refused before anything changes.
-            Sql.execute(node2, "ALTER SYSTEM SET primary_conninfo = ''");
-            Sql.execute(node2, "SELECT pg_reload_conf()");
-            Await.until("node2's WAL receiver to stop", Duration.ofSeconds(30),
-                    () -> "0".equals(Sql.value(node2, "SELECT count(*) FROM pg_stat_wal_receiver")));
+            PgNode primary = node1.isInRecovery() ? node2 : node1;
+            PgNode standby = primary == node1 ? node2 : node1;
+            Sql.execute(standby, "ALTER SYSTEM SET primary_conninfo = ''");
+            Sql.execute(standby, "SELECT pg_reload_conf()");
+            Await.until(standby + "'s WAL receiver to stop", Duration.ofSeconds(30),
+                    () -> "0".equals(Sql.value(standby, "SELECT count(*) FROM pg_stat_wal_receiver")));
             ExecResult refused = node1.keeper("switchover", "--yes");
-            assertEquals(1, refused.getExitCode());
-            assertEquals("keeper: switchover refused: node2 does not stream from node1", refused.getStderr().strip());
-            assertFalse(node1.isInRecovery());
+            assertEquals(1, refused.getExitCode(), refused.getStdout());
+            assertEquals("keeper: switchover refused: " + standby.name() + " does not stream from " + primary.name(),
+                    refused.getStderr().strip());
+            assertFalse(primary.isInRecovery());
         }
     }
 }

@@ -44,6 +44,7 @@ public final class KeeperMetrics {
     private final Counter promotions;
     private final Counter fences;
     private final Counter rejoins;
+    private final Counter switchovers;
     private final Gauge leaseTerm;
     private final Gauge leaseValid;
     private final Gauge leaseHolder;
@@ -89,6 +90,9 @@ public final class KeeperMetrics {
                 .help("times this keeper process took writes away from the local server").register(registry);
         rejoins = Counter.builder().name("keeper_rejoins_total")
                 .help("times the local server became the partner's standby again").register(registry);
+        switchovers = Counter.builder().name("keeper_switchovers_total")
+                .help("planned switchovers this keeper carried out (its server handed the primary role over)")
+                .register(registry);
         GaugeWithCallback.builder().name("keeper_seconds_since_last_run")
                 .help("seconds since the last completed heartbeat run; growing means keeper is stuck")
                 .callback(cb -> cb.call(Duration.between(status.get().updatedAt(), clock.instant()).toMillis()
@@ -136,6 +140,8 @@ public final class KeeperMetrics {
             promotions.inc();
         } else if (decision == Decision.REJOINED) {
             rejoins.inc();
+        } else if (decision == Decision.SWITCHED_OVER) {
+            switchovers.inc();
         }
         if (witness) {
             leaseTerm.set(s.term());

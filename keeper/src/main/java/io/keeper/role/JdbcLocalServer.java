@@ -36,45 +36,7 @@ public final class JdbcLocalServer extends JdbcServer implements LocalServer {
 
     @Override
     public ServerState promote(Duration wait) throws ServerActionException {
-        RetryInterval before = retryInterval();
-        boolean lowered = before != null && before.ms() > PROMOTION_RETRY_MS;
-        if (lowered) {
-            // PostgreSQL 15 sleeps out wal_retrieve_retry_interval (5 s by default) when a promotion comes while its
-            // WAL receiver keeps failing to reach the dead primary: one crash in three took 5 s more here. A short
-            // interval for the promotion only; put back as it was right after.
-            alterSystem("shortening wal_retrieve_retry_interval for the promotion", RETRY_SETTING,
-                    PROMOTION_RETRY_MS + "ms");
-        }
-        try {
-            return promoteAndConfirm(wait);
-        } finally {
-            if (lowered) {
-                alterSystem("restoring wal_retrieve_retry_interval", RETRY_SETTING,
-                        before.fromAutoConf() ? before.ms() + "ms" : null);
-            }
-        }
-    }
-
-    /** The setting that makes a standby wait between attempts to get WAL, and how keeper shortens it. */
-    static final String RETRY_SETTING = "wal_retrieve_retry_interval";
-    static final long PROMOTION_RETRY_MS = 100;
-
-    /** wal_retrieve_retry_interval in ms, and whether it came from postgresql.auto.conf (ALTER SYSTEM). */
-    record RetryInterval(long ms, boolean fromAutoConf) {
-    }
-
-    private RetryInterval retryInterval() {
-        try {
-            return run("reading " + RETRY_SETTING, ACTION_LIMIT, c -> {
-                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT setting::bigint,"
-                        + " coalesce(sourcefile LIKE '%postgresql.auto.conf', false) FROM pg_settings WHERE name = '"
-                        + RETRY_SETTING + "'")) {
-                    return rs.next() ? new RetryInterval(rs.getLong(1), rs.getBoolean(2)) : null;
-                }
-            });
-        } catch (ServerActionException e) {
-            return null;
-        }
+        return withShortRetryInterval(() -> promoteAndConfirm(wait));
     }
 
     private ServerState promoteAndConfirm(Duration wait) throws ServerActionException {

@@ -73,6 +73,56 @@ public class JdbcServer implements PartnerServer, AutoCloseable {
         });
     }
 
+    /** A step that may fail with a ServerActionException. */
+    @FunctionalInterface
+    interface Step<T> {
+        T run() throws ServerActionException;
+    }
+
+    /** The setting that makes a standby wait between attempts to get WAL, and how keeper shortens it. */
+    static final String RETRY_SETTING = "wal_retrieve_retry_interval";
+    static final long PROMOTION_RETRY_MS = 100;
+
+    /** wal_retrieve_retry_interval in ms, and whether it came from postgresql.auto.conf (ALTER SYSTEM). */
+    record RetryInterval(long ms, boolean fromAutoConf) {
+    }
+
+    /**
+     * Runs a promotion of this server with a short wal_retrieve_retry_interval. PostgreSQL 15 sleeps out the interval
+     * (5 s by default) when a promotion comes while its WAL receiver keeps failing to reach the old primary: one
+     * crash in three took 5 s more, and a switchover always did. The interval is put back as it was right after.
+     */
+    <T> T withShortRetryInterval(Step<T> promotion) throws ServerActionException {
+        RetryInterval before = retryInterval();
+        boolean lowered = before != null && before.ms() > PROMOTION_RETRY_MS;
+        if (lowered) {
+            alterSystem("shortening wal_retrieve_retry_interval for the promotion", RETRY_SETTING,
+                    PROMOTION_RETRY_MS + "ms");
+        }
+        try {
+            return promotion.run();
+        } finally {
+            if (lowered) {
+                alterSystem("restoring wal_retrieve_retry_interval", RETRY_SETTING,
+                        before.fromAutoConf() ? before.ms() + "ms" : null);
+            }
+        }
+    }
+
+    private RetryInterval retryInterval() {
+        try {
+            return run("reading " + RETRY_SETTING, ACTION_LIMIT, c -> {
+                try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(
+                        "SELECT setting::bigint, coalesce(sourcefile LIKE '%postgresql.auto.conf', false)"
+                                + " FROM pg_settings WHERE name = '" + RETRY_SETTING + "'")) {
+                    return rs.next() ? new RetryInterval(rs.getLong(1), rs.getBoolean(2)) : null;
+                }
+            });
+        } catch (ServerActionException e) {
+            return null;
+        }
+    }
+
     /** ALTER SYSTEM, then a reload (see {@link ServerSettings#alter}). */
     void alterSystem(String what, String... settingsAndValues) throws ServerActionException {
         run(what, ACTION_LIMIT, c -> {
@@ -89,7 +139,7 @@ public class JdbcServer implements PartnerServer, AutoCloseable {
         } else {
             alterSystem("announcing the " + event + " event", "keeper.pending_event", event);
         }
-        Boolean promoted = run("pg_promote", wait.plus(ACTION_LIMIT), c -> {
+        Boolean promoted = withShortRetryInterval(() -> run("pg_promote", wait.plus(ACTION_LIMIT), c -> {
             try (java.sql.PreparedStatement st = c.prepareStatement("SELECT pg_promote(true, ?)")) {
                 st.setInt(1, (int) Math.max(1, wait.toSeconds()));
                 try (java.sql.ResultSet rs = st.executeQuery()) {
@@ -97,7 +147,7 @@ public class JdbcServer implements PartnerServer, AutoCloseable {
                     return rs.getBoolean(1);
                 }
             }
-        });
+        }));
         if (!Boolean.TRUE.equals(promoted)) {
             throw new ServerActionException("pg_promote on " + session.conninfo().address() + " did not finish within "
                     + wait.toSeconds() + " s", null, null);
