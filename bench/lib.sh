@@ -152,6 +152,11 @@ inject() {
     crash) docker kill "$SET-$node" >/dev/null ;;
     # The postmaster is the oldest process called postgres; the host and the agent live on.
     pgkill) docker exec "$SET-$node" bash -c 'kill -9 "$(pgrep -o -x postgres)"' ;;
+    # A planned switchover with the tool's own command, run on node1 (the peer script's tool_switchover);
+    # it runs in the background, so that recovery counts from the fault as for the failovers.
+    switchover) (t0=$(now_ms)
+                 tool_switchover > "$RUN_DIR/switchover.out" 2>&1; echo "$? $(( $(now_ms) - t0 ))" > "$RUN_DIR/switchover.rc"
+                 now_ms > "$RUN_DIR/switchover.done") & ;;
   esac
 }
 
@@ -182,6 +187,18 @@ await_recovery() {
   [[ -z $RECOVERY_NOTE ]]
 }
 
+# After a switchover: the command's exit code and duration, and how long after it returned the old
+# primary streamed from the new one (30 s at most); empty note parts when all went well.
+switchover_outcome() {
+  wait_until 120 "the switchover command to return" test -f "$RUN_DIR/switchover.done" || { echo "switchover command did not return"; return; }
+  local rc took; read -r rc took < "$RUN_DIR/switchover.rc"
+  if wait_until 30 "node1 to stream from node2" is_streaming node2 node1; then
+    echo "command exit $rc after $took ms; old primary streaming $(( $(now_ms) - $(cat "$RUN_DIR/switchover.done") )) ms after it returned"
+  else
+    echo "command exit $rc after $took ms; old primary not streaming from node2 30 s after it returned"
+  fi
+}
+
 # One crash or pgkill run: fresh cluster, steady load, fault on node1, wait for the first commit
 # acknowledged on a new session, 2 s more load, then count acknowledged commits missing on the
 # node that took the last commit.
@@ -199,6 +216,8 @@ run_failover() {
     now_ms > "$RUN_DIR/fault"
     inject "$scenario" node1
     await_recovery || note=$RECOVERY_NOTE
+    local so_note=""
+    [[ $scenario == switchover && -z $note ]] && so_note=$(switchover_outcome)
     stop_client
     if [[ -z $note ]]; then
       local survivor; survivor=$(last_ack_host)
@@ -207,7 +226,7 @@ run_failover() {
         status=ok
         IFS=, read -r rec miss acked on stall extra <<< "$out"
         fields=(recovery_ms="$rec" missing_acks="$miss" acked_commits="$acked" recovered_on="$on" longest_stall_ms="$stall")
-        note="standby was $state before the fault${extra:+; $extra}"
+        note="standby was $state before the fault${extra:+; $extra}${so_note:+; $so_note}"
       else
         note="$out"
       fi

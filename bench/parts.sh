@@ -15,6 +15,7 @@ run_part() {
   case $part in
     footprint) footprint_part || rc=1 ;;
     splitbrain) splitbrain_part || rc=1 ;;
+    switchover) switchover_part || rc=1 ;;
     *) tool_part "$part" || rc=1 ;;
   esac
   write_meta "$part" "$started" "$load" "$beside"
@@ -56,6 +57,26 @@ footprint_part() {
   run_footprint "$FOOTPRINT_MINUTES"
 }
 
+# A planned switchover under load, with each tool's own command: SWITCHOVER_RUNS runs of each tool and
+# replication, each tool in a subshell so that one peer script's definitions do not leak into the next.
+switchover_part() {
+  local tool bad=0
+  for tool in $SWITCHOVER_TOOLS; do
+    (
+      source "$BENCH_DIR/peers/$tool.sh"
+      tool_files "$tool"
+      local repl run b=0
+      for repl in $REPLICATIONS; do
+        for ((run = 1; run <= SWITCHOVER_RUNS; run++)); do
+          run_failover "$tool" switchover "$repl" "$run" || b=1
+        done
+      done
+      exit $b
+    ) || bad=1
+  done
+  return $bad
+}
+
 # keeper with a witness: every split-brain scenario; the crash RUNS times, the others SB_RUNS times.
 splitbrain_part() {
   local scenario repl run runs bad=0
@@ -95,7 +116,7 @@ source_commit() {
 # meta.properties of a part: when, on what, with which options; what the report says about the part.
 write_meta() {
   local part=$1 started=$2 load=$3 beside=$4 tools=$1
-  case $part in footprint) tools=keeper ;; splitbrain) tools=keeper-witness ;; esac
+  case $part in footprint) tools=keeper ;; splitbrain) tools=keeper-witness ;; switchover) tools=$SWITCHOVER_TOOLS ;; esac
   {
     echo "part=$part"
     echo "date=$(date -u -d "@$started" +'%Y-%m-%d %H:%M UTC')"
@@ -109,6 +130,7 @@ write_meta() {
     echo "image=$IMAGE"
     echo "tools=$tools"
     echo "runs=$RUNS"
+    echo "switchover_runs=$SWITCHOVER_RUNS"
     echo "scenarios=$SCENARIOS"
     echo "replications=$REPLICATIONS"
     echo "freeze_count=$FREEZE_COUNT"

@@ -22,15 +22,16 @@ BENCH_DIR=$ROOT/bench
 WORK=$BENCH_DIR/.work
 BUILD_DIR=$WORK/build
 TOOL_PARTS="keeper repmgr patroni pg_auto_failover"
-ALL_PARTS="$TOOL_PARTS footprint splitbrain"
+ALL_PARTS="$TOOL_PARTS footprint splitbrain switchover"
+SWITCHOVER_TOOLS="keeper patroni pg_auto_failover"   # repmgr's switchover needs SSH between the hosts
 
 SMOKE=0
 [[ " $* " == *" --smoke "* ]] && SMOKE=1
 if ((SMOKE)); then   # defaults of a smoke run; options given explicitly still apply
-  RUNS=1 SB_RUNS=1 TOOLS=keeper SCENARIOS=crash REPLICATIONS=async FREEZE_COUNT=0 FOOTPRINT_MINUTES=0
+  RUNS=1 SB_RUNS=1 SWITCHOVER_RUNS=0 TOOLS=keeper SCENARIOS=crash REPLICATIONS=async FREEZE_COUNT=0 FOOTPRINT_MINUTES=0
   PARTS=keeper OUT=$WORK/smoke RESULTS_ROOT=$WORK/smoke/results
 else
-  RUNS=5 SB_RUNS=5 TOOLS=$TOOL_PARTS SCENARIOS="crash pgkill" REPLICATIONS="async sync" FREEZE_COUNT=20
+  RUNS=5 SB_RUNS=5 SWITCHOVER_RUNS=5 TOOLS=$TOOL_PARTS SCENARIOS="crash pgkill" REPLICATIONS="async sync" FREEZE_COUNT=20
   FOOTPRINT_MINUTES=10 PARTS= OUT=$ROOT/docs RESULTS_ROOT=$WORK/results
 fi
 SB_SCENARIOS=
@@ -41,7 +42,8 @@ usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0";
 Options: --part "PART...", --runs N (crash and pgkill, and the crash with a witness), --splitbrain-runs N
 (the other split-brain scenarios), --tools "TOOL...", --scenarios "crash pgkill", --splitbrain-scenarios
 "crash linkcut isolate witness-kill witness-kill-light witness-primary", --replication "async sync",
---freeze-count N, --footprint-minutes N, --out DIR, --report-only, --smoke.
+--freeze-count N, --footprint-minutes N, --switchover-runs N, --switchover-tools "keeper patroni
+pg_auto_failover", --out DIR, --report-only, --smoke.
 EOU
 }
 while (($#)); do
@@ -50,6 +52,8 @@ while (($#)); do
     --part|--parts) PARTS=$2; shift ;;
     --runs) RUNS=$2; shift ;;
     --splitbrain-runs) SB_RUNS=$2; shift ;;
+    --switchover-runs) SWITCHOVER_RUNS=$2; shift ;;
+    --switchover-tools) SWITCHOVER_TOOLS=$2; shift ;;
     --tools) TOOLS=$2; shift ;;
     --scenarios) SCENARIOS=$2; shift ;;
     --splitbrain-scenarios) SB_SCENARIOS=$2; shift ;;
@@ -67,6 +71,7 @@ if [[ -z $PARTS ]]; then   # everything the options leave in
   PARTS=$TOOLS
   ((FOOTPRINT_MINUTES > 0)) && PARTS+=" footprint"
   ((SB_RUNS > 0)) && PARTS+=" splitbrain"
+  ((SWITCHOVER_RUNS > 0)) && PARTS+=" switchover"
 fi
 for p in $PARTS; do
   [[ " $ALL_PARTS " == *" $p "* ]] || { echo "unknown part $p (parts: $ALL_PARTS)" >&2; exit 2; }

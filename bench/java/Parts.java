@@ -180,6 +180,8 @@ final class Parts {
             case "footprint" -> "start-ups; " + p.get("footprint_minutes") + " min of a healthy pair"
                     + (p.get("beside").isEmpty() ? " (alone)" : " (beside part " + p.get("beside") + ")");
             case "splitbrain" -> "keeper with a witness: " + splitBrainRuns(p) + " (" + p.get("replications") + ")";
+            case "switchover" -> "planned switchover × " + p.get("switchover_runs") + " (" + p.get("replications")
+                    + "): " + p.get("tools");
             default -> p.get("tools");
         };
     }

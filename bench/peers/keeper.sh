@@ -60,3 +60,9 @@ that promotes clears it in the same step (its only possible standby is the old p
 just found dead), and sets it again once a standby streams from it.
 EOM
 }
+
+# keeper's planned switchover, run on node1 as the postgres user (its ~/.pgpass has the password).
+tool_switchover() {
+  docker exec "$SET-node1" runuser -u postgres -- env HOME=/var/lib/postgresql \
+    java -XX:TieredStopAtLevel=1 -jar /opt/keeper/keeper.jar switchover -c /etc/keeper/keeper.conf --to node2 --yes
+}

@@ -54,3 +54,9 @@ Synchronous runs: \`synchronous_mode: true\` (Patroni manages \`synchronous_stan
 strict, so a primary without a standby stops waiting).
 EOM
 }
+
+# Patroni's planned switchover (patronictl on node1; --force skips its questions).
+tool_switchover() {
+  docker exec "$SET-node1" runuser -u postgres -- patronictl -c /etc/patroni.yml switchover bench \
+    --leader node1 --candidate node2 --force
+}

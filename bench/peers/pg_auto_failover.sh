@@ -75,3 +75,8 @@ nodes created with \`--replication-quorum false\`. PostgreSQL gets the common se
 the \`postgresql.conf\` that \`pg_autoctl\` wrote (which otherwise sizes \`shared_buffers\` to a quarter of RAM).
 EOM
 }
+
+# pg_auto_failover's planned switchover (pg_autoctl on node1 asks its monitor; it waits until done).
+tool_switchover() {
+  docker exec "$SET-node1" runuser -u postgres -- pg_autoctl perform switchover --pgdata /var/lib/postgresql/data
+}
