@@ -34,8 +34,6 @@ package io.keeper.role;
  * @param paused a maintenance pause (`keeper pause`) holds, recorded on this server or on the partner
  * @param switchoverFromMe `keeper switchover` asked this primary to hand over to the partner: the same valid request
  *                         is recorded on both servers
- * @param switchoverFromMeAnywhere a valid request naming this node as the one that gives up the primary role is
- *                                 recorded on either server (a switchover in progress or just done)
  * @param switchoverToMe a valid request naming this node as the new primary is recorded on either server
  * @param partnerFollows on a primary: the partner is an unfenced standby whose WAL receiver gets this primary's
  *                       timeline (not a demoted server streaming its diverged old timeline)
@@ -47,7 +45,7 @@ public record Facts(boolean localAnswered, boolean standby, Fence fence, String 
                     boolean partnerSeenAsPrimary, Long heardFromPrimaryMs, long windowMs, long silenceMs, Long lagBytes,
                     long maxLagBytes, boolean streamingFromPartner, LeaseState lease, boolean writeAllowed,
                     boolean synchronous, boolean syncSaved, boolean standbyStreams, boolean pendingEvent,
-                    boolean rejoin, boolean paused, boolean switchoverFromMe, boolean switchoverFromMeAnywhere,
+                    boolean rejoin, boolean paused, boolean switchoverFromMe,
                     boolean switchoverToMe, boolean partnerFollows, Text text) {
 
     /**
@@ -76,7 +74,7 @@ public record Facts(boolean localAnswered, boolean standby, Fence fence, String 
                 partnerForeign, partnerTimelineNotAhead, partnerWinsElection, failures, keepaliveCount,
                 partnerSeenAsPrimary, heardFromPrimaryMs, windowMs, silenceMs, lagBytes, maxLagBytes,
                 streamingFromPartner, lease, writeAllowed, synchronous, syncSaved, standbyStreams, pendingEvent, rejoin,
-                false, switchoverFromMe, switchoverFromMeAnywhere, switchoverToMe, partnerFollows, text);
+                false, switchoverFromMe, switchoverToMe, partnerFollows, text);
     }
 
     /** A primary with a witness whose write permission ran out: its fence is the lease's, which no pause holds. */

@@ -383,7 +383,6 @@ public final class Keeper {
         String myName = config.nodeName();
         boolean fromMe = onMine != null && onMine.equals(onTheirs) && onMine.from().equals(myName)
                 && onMine.to().equals(partnerName(other));
-        boolean fromMeAnywhere = request != null && request.from().equals(myName);
         boolean toMe = request != null && request.to().equals(myName);
         Facts.Text text = new Facts.Text(config.partnerConninfo().address(), partnerName(other),
                 partnerWatch.lastFailure(), partnerWatch.unreachableMs(), me.describe(),
@@ -402,7 +401,7 @@ public final class Keeper {
                 s != null && !s.synchronousStandbyNames().isEmpty(),
                 s != null && !s.savedSynchronousStandbyNames().isEmpty(), s != null && s.streamingStandbys() > 0,
                 s != null && !s.pendingEvent().isEmpty(), "rejoin".equals(config.onSuperseded())
-                        && actions.rejoinAttemptsLeft() > 0, !pause.isEmpty(), fromMe, fromMeAnywhere, toMe,
+                        && actions.rejoinAttemptsLeft() > 0, !pause.isEmpty(), fromMe, toMe,
                 partnerFollows, text);
     }
 

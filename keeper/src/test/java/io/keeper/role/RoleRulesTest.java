@@ -38,7 +38,6 @@ class RoleRulesTest {
         boolean paused;
         boolean partnerFollows = true;
         boolean switchoverFromMe;
-        boolean switchoverFromMeAnywhere;
         boolean switchoverToMe;
         String fenceReason;
 
@@ -65,10 +64,10 @@ class RoleRulesTest {
                     partnerAnswered, partnerPrimary, partnerStandby, partnerForeign, partnerTimelineNotAhead,
                     partnerWins, failures, 3, seenAsPrimary, heardMs, 3000, 2906, lag, 16 << 20, streaming, lease,
                     writeAllowed, synchronous, syncSaved, standbyStreams, pending, rejoin, paused, switchoverFromMe,
-                    switchoverFromMeAnywhere, switchoverToMe, partnerFollows,
+                    switchoverToMe, partnerFollows,
                     new Facts.Text("node1:5432", "node1", "connect timed out", 3100, "standby", "held by node1",
                             "writes allowed", "", "", paused ? "paused until resumed" : "",
-                            switchoverFromMeAnywhere || switchoverToMe ? "switchover 3f2a9c1e from node1 to node2"
+                            switchoverFromMe || switchoverToMe ? "switchover 3f2a9c1e from node1 to node2"
                                     : ""));
         }
 
@@ -258,7 +257,6 @@ class RoleRulesTest {
     void aSwitchoverIsCarriedOutByThePrimaryAndFinishedOrUndoneByItsRules() {
         F primary = new F().primary();
         primary.switchoverFromMe = true;
-        primary.switchoverFromMeAnywhere = true;
         assertEquals("switchover", primary.rule());
         primary.partnerFollows = false;
         assertEquals("switchover-refused", primary.rule(), "never to a standby that does not stream this timeline");
