@@ -2,8 +2,8 @@ package io.keeper.cli;
 
 import io.keeper.config.Durations;
 import io.keeper.config.KeeperConfig;
+import io.keeper.pairstatus.PairSettings;
 import io.keeper.pause.Pause;
-import io.keeper.pause.PauseRecorder;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -54,19 +54,19 @@ final class PauseCommand implements Callable<Integer> {
         KeeperConfig loaded = config.load();
         Instant now = Instant.now();
         Pause pause = Pause.starting(now, forHowLong, System.getProperty("user.name") + "@" + hostName());
-        List<PauseRecorder.Outcome> outcomes = PauseRecorder.apply(loaded, pause.format());
+        List<PairSettings.Outcome> outcomes = PairSettings.apply(loaded, Pause.SETTING, pause.format());
         return report(spec, outcomes, "paused: " + pause.describe(now) + "; recorded on ",
                 "could not record the pause on ");
     }
 
     /** Prints what happened on each server: one line on stdout, one line per failure on stderr; the exit code. */
-    static int report(CommandLine.Model.CommandSpec spec, List<PauseRecorder.Outcome> outcomes, String done,
+    static int report(CommandLine.Model.CommandSpec spec, List<PairSettings.Outcome> outcomes, String done,
                       String failed) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<PauseRecorder.Outcome> ok = outcomes.stream().filter(PauseRecorder.Outcome::ok).toList();
+        List<PairSettings.Outcome> ok = outcomes.stream().filter(PairSettings.Outcome::ok).toList();
         if (!ok.isEmpty()) {
-            out.println(done + ok.stream().map(PauseRecorder.Outcome::describe).collect(Collectors.joining(" and ")));
+            out.println(done + ok.stream().map(PairSettings.Outcome::describe).collect(Collectors.joining(" and ")));
         }
         outcomes.stream().filter(o -> !o.ok()).forEach(o -> err.println("keeper: " + failed + o.describe()));
         out.flush();

@@ -1,7 +1,8 @@
 package io.keeper.cli;
 
 import io.keeper.config.KeeperConfig;
-import io.keeper.pause.PauseRecorder;
+import io.keeper.pairstatus.PairSettings;
+import io.keeper.pause.Pause;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,7 +25,7 @@ final class ResumeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         KeeperConfig loaded = config.load();
-        return PauseCommand.report(spec, PauseRecorder.apply(loaded, null), "resumed: the pause is cleared on ",
+        return PauseCommand.report(spec, PairSettings.apply(loaded, Pause.SETTING, null), "resumed: the pause is cleared on ",
                 "could not clear the pause on ");
     }
 }

@@ -9,7 +9,7 @@ import io.keeper.heartbeat.ServerState;
 import io.keeper.pairstatus.NodeReport;
 import io.keeper.pairstatus.PairInspector;
 import io.keeper.pause.Pause;
-import io.keeper.pause.PauseRecorder;
+import io.keeper.pairstatus.PairSettings;
 import io.keeper.switchover.SwitchoverRequest;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -96,13 +96,13 @@ final class SwitchoverCommand implements Callable<Integer> {
                 VALID_FOR);
         startNanos = System.nanoTime();
         stepNanos = startNanos;
-        List<PauseRecorder.Outcome> recorded = PauseRecorder.apply(loaded, SwitchoverRequest.SETTING,
+        List<PairSettings.Outcome> recorded = PairSettings.apply(loaded, SwitchoverRequest.SETTING,
                 request.format());
-        List<PauseRecorder.Outcome> failed = recorded.stream().filter(o -> !o.ok()).toList();
+        List<PairSettings.Outcome> failed = recorded.stream().filter(o -> !o.ok()).toList();
         if (!failed.isEmpty()) {
-            PauseRecorder.apply(loaded, SwitchoverRequest.SETTING, null);
+            PairSettings.apply(loaded, SwitchoverRequest.SETTING, null);
             return fail("switchover not started: could not record it on " + failed.stream()
-                    .map(PauseRecorder.Outcome::describe).collect(Collectors.joining(", ")));
+                    .map(PairSettings.Outcome::describe).collect(Collectors.joining(", ")));
         }
         step("recorded " + request.describe() + " on both servers (valid until " + request.until() + ")");
         return watch(loaded, request, primary, standby);

@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
 
 /** Looks at both servers of the pair at once, each within one deadline, for `keeper status`. */
 public final class PairInspector {
@@ -39,14 +40,23 @@ public final class PairInspector {
     /** This node's server first, then the partner's. */
     public static List<NodeReport> inspect(KeeperConfig config) throws InterruptedException {
         FailoverLogTable table = new FailoverLogTable(config.failoverLogTable());
+        return onBoth(config, "status", (which, conninfo) -> inspect(conninfo, table));
+    }
+
+    /**
+     * Runs {@code work} on both servers at once, so that one that does not answer costs no more time than the
+     * other: the result for this node's server ("this node's server") first, then the partner's.
+     */
+    public static <T> List<T> onBoth(KeeperConfig config, String threadName, BiFunction<String, Conninfo, T> work)
+            throws InterruptedException {
         ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "status");
+            Thread t = new Thread(r, threadName);
             t.setDaemon(true);
             return t;
         });
         try {
-            Future<NodeReport> mine = pool.submit(() -> inspect(config.myConninfo(), table));
-            Future<NodeReport> other = pool.submit(() -> inspect(config.partnerConninfo(), table));
+            Future<T> mine = pool.submit(() -> work.apply("this node's server", config.myConninfo()));
+            Future<T> other = pool.submit(() -> work.apply("the partner's server", config.partnerConninfo()));
             return List.of(mine.get(), other.get());
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());

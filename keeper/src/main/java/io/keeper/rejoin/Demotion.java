@@ -115,27 +115,18 @@ public final class Demotion {
      * Safe to call at any moment and more than once: the lease watchdog calls it without waiting for the heartbeat.
      */
     public String stopNow() {
-        CommandRunner.Completed stop;
-        try {
-            stop = runner.run(commands.stopImmediately(STOP_WAIT), Map.of("LC_ALL", "C"), STOP_WAIT.plus(GRACE),
-                    line -> LOG.info("pg_ctl: {}", line));
-        } catch (IOException e) {
-            return "could not run pg_ctl: " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted while stopping the server";
-        }
-        if (stop.succeeded() || notRunning()) {
-            return null;
-        }
-        return "pg_ctl stop -m immediate exited with " + stop.exitCode() + ": " + stop.lastLine();
+        return stop(commands.stopImmediately(STOP_WAIT), "immediate");
     }
 
     /** Fast shutdown (a shutdown checkpoint, every WAL record sent to the standby); null once stopped, else why not. */
     String stopCleanly() {
+        return stop(commands.stop(STOP_WAIT), "fast");
+    }
+
+    private String stop(List<String> command, String mode) {
         CommandRunner.Completed stop;
         try {
-            stop = runner.run(commands.stop(STOP_WAIT), Map.of("LC_ALL", "C"), STOP_WAIT.plus(GRACE),
+            stop = runner.run(command, Map.of("LC_ALL", "C"), STOP_WAIT.plus(GRACE),
                     line -> LOG.info("pg_ctl: {}", line));
         } catch (IOException e) {
             return "could not run pg_ctl: " + e.getMessage();
@@ -146,7 +137,7 @@ public final class Demotion {
         if (stop.succeeded() || notRunning()) {
             return null;
         }
-        return "pg_ctl stop -m fast exited with " + stop.exitCode() + ": " + stop.lastLine();
+        return "pg_ctl stop -m " + mode + " exited with " + stop.exitCode() + ": " + stop.lastLine();
     }
 
     /** standby.signal, primary_conninfo to the partner, the marker; the read-only fence is not needed any more. */

@@ -20,10 +20,6 @@ public final class JdbcLocalServer extends JdbcServer implements LocalServer {
     static final String NODE_NAME_SETTING = "keeper.node_name";
     /** The custom setting that marks a fenced server, with the reason; survives restarts. */
     static final String FENCED_SETTING = "keeper.fenced";
-    /** The event keeper owes after a promotion, set before pg_promote and reset once recorded. */
-    static final String PENDING_SETTING = "keeper.pending_event";
-    /** The lease term this server's keeper holds or took. */
-    static final String TERM_SETTING = "keeper.term";
 
     public JdbcLocalServer(PgSession session, FailoverLogTable failoverLog) {
         super(session, failoverLog);
@@ -198,15 +194,6 @@ public final class JdbcLocalServer extends JdbcServer implements LocalServer {
             }
         });
         return ServerState.parseLsn(lsn);
-    }
-
-    @Override
-    public void announce(String event, long term) throws ServerActionException {
-        if (term > 0) {
-            alterSystem("announcing the " + event + " event", PENDING_SETTING, event, TERM_SETTING, Long.toString(term));
-        } else {
-            alterSystem("announcing the " + event + " event", PENDING_SETTING, event);
-        }
     }
 
     @Override

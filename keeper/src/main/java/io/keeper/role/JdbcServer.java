@@ -73,6 +73,11 @@ public class JdbcServer implements PartnerServer, AutoCloseable {
         });
     }
 
+    /** The event keeper owes after a promotion, set before pg_promote and reset once recorded. */
+    static final String PENDING_SETTING = "keeper.pending_event";
+    /** The lease term this server's keeper holds or took. */
+    static final String TERM_SETTING = "keeper.term";
+
     /** A step that may fail with a ServerActionException. */
     @FunctionalInterface
     interface Step<T> {
@@ -131,14 +136,22 @@ public class JdbcServer implements PartnerServer, AutoCloseable {
         });
     }
 
-    @Override
-    public void promoteForSwitchover(String event, long term, Duration wait) throws ServerActionException {
+    /**
+     * Records on this server the event its keeper owes once it is promoted (keeper.pending_event), with the lease
+     * term when there is one (keeper.term): a keeper that stops midway finishes the record at its next run.
+     */
+    public void announce(String event, long term) throws ServerActionException {
         if (term > 0) {
-            alterSystem("announcing the " + event + " event", "keeper.pending_event", event, "keeper.term",
+            alterSystem("announcing the " + event + " event", PENDING_SETTING, event, TERM_SETTING,
                     Long.toString(term));
         } else {
-            alterSystem("announcing the " + event + " event", "keeper.pending_event", event);
+            alterSystem("announcing the " + event + " event", PENDING_SETTING, event);
         }
+    }
+
+    @Override
+    public void promoteForSwitchover(String event, long term, Duration wait) throws ServerActionException {
+        announce(event, term);
         Boolean promoted = withShortRetryInterval(() -> run("pg_promote", wait.plus(ACTION_LIMIT), c -> {
             try (java.sql.PreparedStatement st = c.prepareStatement("SELECT pg_promote(true, ?)")) {
                 st.setInt(1, (int) Math.max(1, wait.toSeconds()));

@@ -301,7 +301,7 @@ public final class Keeper {
     }
 
     /** Sleeps briefly; false when interrupted (keeper is stopping). */
-    private static boolean pause(Duration d) {
+    static boolean pause(Duration d) {
         try {
             Thread.sleep(d.toMillis());
             return true;

@@ -142,7 +142,7 @@ final class Switchovers {
             if (p.isStandby() && p.state().replayLsn() != null) {
                 return p.state();
             }
-            if (!pause()) {
+            if (!Keeper.pause(POLL)) {
                 break;
             }
         }
@@ -156,7 +156,7 @@ final class Switchovers {
             if (p.isStandby() && p.state().lsnBytes() >= lsn) {
                 return p;
             }
-            if (!pause()) {
+            if (!Keeper.pause(POLL)) {
                 break;
             }
         }
@@ -166,15 +166,5 @@ final class Switchovers {
     /** Looks within confirmWait: counted, not timed, since a probe may take its own deadline. */
     private static long looks() {
         return Math.max(1, confirmWait.toMillis() / POLL.toMillis());
-    }
-
-    private static boolean pause() {
-        try {
-            Thread.sleep(POLL.toMillis());
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 }

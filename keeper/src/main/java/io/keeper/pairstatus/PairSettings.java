@@ -1,4 +1,4 @@
-package io.keeper.pause;
+package io.keeper.pairstatus;
 
 import io.keeper.config.KeeperConfig;
 import io.keeper.heartbeat.Conninfo;
@@ -6,20 +6,15 @@ import io.keeper.heartbeat.PgSession;
 import io.keeper.role.ServerSettings;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Records a pause on both servers of the pair (or clears it), each through its own conninfo, at the same time.
- * Both keepers read it from their servers at every run, so the pause reaches them without a third service and
- * holds through restarts of keeper and PostgreSQL.
+ * Writes one of keeper's settings (keeper.paused, keeper.switchover) on both servers of the pair, or removes it,
+ * each through its own conninfo, at the same time. Both keepers read them from their servers at every run, so a
+ * request reaches them without a third service and holds through restarts of keeper and PostgreSQL.
  */
-public final class PauseRecorder {
+public final class PairSettings {
 
     /** Each server gets this long to take the setting. */
     static final Duration DEADLINE = Duration.ofSeconds(10);
@@ -41,37 +36,12 @@ public final class PauseRecorder {
         }
     }
 
-    private PauseRecorder() {
-    }
-
-    /** Writes {@code value} to keeper.paused on both servers, or removes it when value is null. */
-    public static List<Outcome> apply(KeeperConfig config, String value) throws InterruptedException {
-        return apply(config, Pause.SETTING, value);
+    private PairSettings() {
     }
 
     /** Writes {@code value} to one of keeper's settings on both servers, or removes it when value is null. */
     public static List<Outcome> apply(KeeperConfig config, String setting, String value) throws InterruptedException {
-        ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "pause");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<Outcome>> pending = new ArrayList<>();
-            pending.add(pool.submit(() -> write("this node's server", config.myConninfo(), setting, value)));
-            pending.add(pool.submit(() -> write("the partner's server", config.partnerConninfo(), setting, value)));
-            List<Outcome> outcomes = new ArrayList<>();
-            for (Future<Outcome> f : pending) {
-                try {
-                    outcomes.add(f.get());
-                } catch (ExecutionException e) {
-                    throw new IllegalStateException(e.getCause());
-                }
-            }
-            return outcomes;
-        } finally {
-            pool.shutdownNow();
-        }
+        return PairInspector.onBoth(config, "settings", (which, conninfo) -> write(which, conninfo, setting, value));
     }
 
     private static Outcome write(String which, Conninfo conninfo, String setting, String value) {
