@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,6 +66,8 @@ public final class Keeper {
     private boolean pausedBefore;
     private String publishedActivity = "";
     private volatile SwitchoverRequest switchoverRequest;
+    /** Switchovers this keeper carried out or undid: never acted on again, even where removing the request failed. */
+    private final Set<String> finishedSwitchovers = ConcurrentHashMap.newKeySet();
     /** The WAL heartbeat written in the previous run on this primary: {position, nanoTime when written}. */
     private long[] previousMarker;
 
@@ -142,6 +146,11 @@ public final class Keeper {
         return clusterId;
     }
 
+    /** keepalive_time x keepalive_count. */
+    Duration detectionWindow() {
+        return config.detectionWindow();
+    }
+
     LeaseTiming leaseTiming() {
         return LeaseTiming.forWindow(config.detectionWindow());
     }
@@ -157,6 +166,10 @@ public final class Keeper {
     /** The valid switchover request this run saw, or null. */
     SwitchoverRequest switchoverRequest() {
         return switchoverRequest;
+    }
+
+    void switchoverFinished(SwitchoverRequest r) {
+        finishedSwitchovers.add(r.id());
     }
 
     LeaseWatch leaseWatch() {
@@ -381,7 +394,8 @@ public final class Keeper {
         SwitchoverRequest request = onMine != null ? onMine : onTheirs;
         switchoverRequest = request;
         String myName = config.nodeName();
-        boolean fromMe = onMine != null && onMine.equals(onTheirs) && onMine.from().equals(myName)
+        boolean fromMe = onMine != null && onMine.equals(onTheirs) && !finishedSwitchovers.contains(onMine.id())
+                && onMine.from().equals(myName)
                 && onMine.to().equals(partnerName(other));
         boolean toMe = request != null && request.to().equals(myName);
         Facts.Text text = new Facts.Text(config.partnerConninfo().address(), partnerName(other),

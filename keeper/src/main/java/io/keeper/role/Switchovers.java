@@ -63,9 +63,12 @@ final class Switchovers {
             return undo(mine, r, "this server's final WAL position could not be read after the restart");
         }
         ProbeResult other = awaitPartnerAt(last);
-        if (other == null) {
-            return undo(mine, r, r.to() + " did not confirm it received this server's WAL up to "
-                    + ServerState.formatLsn(last) + " within " + confirmWait.toMillis() + " ms");
+        if (other == null || !other.answered()) {
+            return undo(mine, r, r.to() + (other == null ? " did not confirm it received this server's WAL up to "
+                    + ServerState.formatLsn(last) + " within " + confirmWait.toMillis() + " ms"
+                    : " did not answer for the detection window (" + a.keeper.detectionWindow().toMillis()
+                    + " ms) while confirming it received this server's WAL up to " + ServerState.formatLsn(last)
+                    + ": " + other.reason()));
         }
         LOG.info("{}: {} received every WAL record of this server (up to {}) after {} ms", r.describe(), r.to(),
                 ServerState.formatLsn(last), a.millisSince(start));
@@ -103,14 +106,27 @@ final class Switchovers {
         return Decision.SWITCHED_OVER;
     }
 
-    /** A done request must not act again (say, after a later failover back to this node within its validity). */
+    /**
+     * A done or undone request must not act again (say, after a later failover back to this node within its validity,
+     * or when the partner comes back still holding it): this keeper remembers it, and it is removed from this server
+     * first, since a switchover needs the request on both, then from the partner's, which may be gone.
+     */
     private void forgetRequest(SwitchoverRequest r) {
+        a.keeper.switchoverFinished(r);
+        forget(r, "this server", a.local::forgetSwitchover);
+        forget(r, r.to() + "'s server", a.partner::forgetSwitchover);
+    }
+
+    private interface Removal {
+        void run() throws ServerActionException;
+    }
+
+    private static void forget(SwitchoverRequest r, String where, Removal removal) {
         try {
-            a.partner.forgetSwitchover();
-            a.local.forgetSwitchover();
+            removal.run();
         } catch (ServerActionException e) {
-            LOG.warn("{}: could not remove the request ({}); it expires at {}", r.describe(), e.getMessage(),
-                    r.until());
+            LOG.warn("{}: could not remove the request from {} ({}); it expires at {} and is not acted on again",
+                    r.describe(), where, e.getMessage(), r.until());
         }
     }
 
@@ -149,11 +165,20 @@ final class Switchovers {
         return null;
     }
 
-    /** The partner's probe once it answers as a standby that received WAL up to {@code lsn}, or null. */
+    /**
+     * The partner's probe once it answers as a standby that received WAL up to {@code lsn}; its last failed probe once
+     * it has not answered for the detection window (it is gone: undo without waiting out confirmWait); else null.
+     */
     private ProbeResult awaitPartnerAt(long lsn) {
+        Long silentSince = null;
         for (long look = 0; look < looks(); look++) {
             ProbeResult p = a.partner.probe();
             if (p.isStandby() && p.state().lsnBytes() >= lsn) {
+                return p;
+            }
+            long now = a.nanoTime.getAsLong();
+            silentSince = p.answered() ? null : silentSince == null ? now : silentSince;
+            if (silentSince != null && now - silentSince >= a.keeper.detectionWindow().toNanos()) {
                 return p;
             }
             if (!Keeper.pause(POLL)) {

@@ -20,6 +20,8 @@ final class FakePartner implements PartnerServer {
     final List<String> switchoverPromotions = new ArrayList<>();
     int switchoverForgotten;
     boolean failSwitchoverPromotion;
+    /** The partner is gone when the request is removed from it. */
+    boolean failForget;
     /** What promoting this partner does (a KeeperLeaseTest pair promotes the other node's server). */
     java.util.function.BiConsumer<String, Long> onSwitchoverPromotion = (event, term) -> { };
 
@@ -57,7 +59,10 @@ final class FakePartner implements PartnerServer {
     }
 
     @Override
-    public void forgetSwitchover() {
+    public void forgetSwitchover() throws ServerActionException {
+        if (failForget) {
+            throw new ServerActionException("ALTER SYSTEM on node2:5432 failed: connection refused", "08001", null);
+        }
         switchoverForgotten++;
     }
 }

@@ -576,6 +576,7 @@ class KeeperLeaseTest {
         requestSwitchover();
         node1.partner.dynamic = () -> ProbeResult.answered(node2.server.status().state(), Duration.ofMillis(2));
         node1.server.walLsn += 4096; // written after node2 last received anything
+        node1.partner.failForget = true; // node2 died: the request stays on its server
         Duration before = Switchovers.confirmWait;
         Switchovers.confirmWait = Duration.ofMillis(100);
         try {
@@ -588,5 +589,42 @@ class KeeperLeaseTest {
         assertEquals("node1", lease.holder);
         assertTrue(node1.partner.switchoverPromotions.isEmpty());
         assertTrue(node2.server.inRecovery);
+        assertEquals("", node1.server.switchover, "removed from this server although the partner's removal failed");
+
+        // node2 comes back and streams everything, still holding the request; and even were it back on node1's
+        // server too, an undone switchover never runs again.
+        requestSwitchover();
+        node2.server.receivedTimeline = node1.server.timeline;
+        assertEquals(Decision.WATCHING, node1.run());
+        assertEquals(1, node1.demoter.cleanDemotions, "not stopped a second time");
+        assertFalse(node1.server.inRecovery);
+    }
+
+    @Test
+    void aSwitchoverWhoseTargetDiesBeforeConfirmingIsUndoneOneDetectionWindowLater() throws Exception {
+        healthyPair();
+        requestSwitchover();
+        var alive = node1.partner.dynamic;
+        node1.partner.dynamic = () -> { // node2 dies once node1 stopped; each probe then waits out its deadline
+            if (node1.demoter.cleanDemotions == 0) {
+                return alive.get();
+            }
+            clock.addAndGet(Duration.ofMillis(500).toNanos());
+            return DEAD;
+        };
+        Duration before = Switchovers.confirmWait;
+        Switchovers.confirmWait = Duration.ofMinutes(10);
+        long started = System.nanoTime();
+        try {
+            assertEquals(Decision.SWITCHOVER_FAILED, node1.run());
+        } finally {
+            Switchovers.confirmWait = before;
+        }
+        assertTrue(Duration.ofNanos(System.nanoTime() - started).toSeconds() < 60, "did not wait out confirmWait");
+        assertFalse(node1.server.inRecovery, "promoted again");
+        assertEquals("node1", lease.holder);
+        assertTrue(node1.partner.switchoverPromotions.isEmpty());
+        assertTrue(node1.keeper.status().lastReason().contains("node2 did not answer for the detection window"),
+                node1.keeper.status().lastReason());
     }
 }
