@@ -10,7 +10,8 @@ import io.keeper.heartbeat.HeartbeatSchedule;
 import io.keeper.http.StatusServer;
 import io.keeper.metrics.KeeperMetrics;
 import io.keeper.lease.LeaseTiming;
-import io.keeper.lease.WitnessLease;
+import io.keeper.lease.Arbiters;
+import io.keeper.lease.Lease;
 import io.keeper.rejoin.Demotion;
 import io.keeper.rejoin.Rejoin;
 import io.keeper.rejoin.ServerLayout;
@@ -40,9 +41,9 @@ public final class KeeperService implements AutoCloseable {
     private final PgSession partnerSession;
     private final JdbcLocalServer localServer;
     private final JdbcServer partnerServer;
-    private final PgSession witnessSession;
+    private final Lease lease;
     /** The watchdog's own session to the witness, with a deadline short enough to fit in the margin. */
-    private final PgSession watchdogSession;
+    private final Lease watchdogLease;
     private final AfterCommandRunner afterCommands = new AfterCommandRunner();
     private final Keeper keeper;
     private final HeartbeatSchedule schedule;
@@ -58,20 +59,18 @@ public final class KeeperService implements AutoCloseable {
         FailoverLogTable table = new FailoverLogTable(config.failoverLogTable());
         this.localServer = new JdbcLocalServer(localSession, table);
         this.partnerServer = new JdbcServer(partnerSession, table);
-        this.witnessSession = config.witnessConninfo()
-                .map(w -> new PgSession(w, env, config.keepaliveTime(), "witness")).orElse(null);
-        this.watchdogSession = config.witnessConninfo()
-                .map(w -> new PgSession(w, env, watchdogDeadline(config), "witness-watchdog")).orElse(null);
+        this.lease = Arbiters.open(config, env, config.keepaliveTime(), "witness");
+        this.watchdogLease = Arbiters.open(config, env, watchdogDeadline(config), "witness-watchdog");
         this.keeper = new Keeper(config, localServer, partnerServer,
-                witnessSession == null ? null : new WitnessLease(witnessSession), this::rejoin, new ServiceDemoter(),
+                lease, this::rejoin, new ServiceDemoter(),
                 this::runAfterCommand, System::nanoTime,
-                watchdogSession == null ? null : new WitnessLease(watchdogSession));
+                watchdogLease);
         this.schedule = new HeartbeatSchedule(config.nodeName(), config.keepaliveTime(), keeper::runOnce);
         // A status older than six keepalive_times (three of these) means the heartbeat is stuck.
         this.statusServer = config.httpListen().isEmpty() ? null : new StatusServer(config.httpListen(),
                 keeper::status, () -> this.config.keepaliveTime().multipliedBy(2), Clock.systemUTC());
         if (statusServer != null) {
-            KeeperMetrics metrics = new KeeperMetrics(config.nodeName(), version(), witnessSession != null,
+            KeeperMetrics metrics = new KeeperMetrics(config.nodeName(), version(), lease != null,
                     keeper::status, Clock.systemUTC());
             keeper.setRunListener(metrics::afterRun);
             statusServer.setMetrics(metrics);
@@ -102,14 +101,15 @@ public final class KeeperService implements AutoCloseable {
         if (config.afterCommand().isBlank()) {
             LOG.info("after_command is not set");
         }
-        if (config.witnessConninfo().isEmpty()) {
-            LOG.info("No witness_conninfo: a network partition between the two nodes can leave two writable"
+        if (!config.hasArbiter()) {
+            LOG.info("No witness_conninfo or etcd_endpoints: a network partition between the two nodes can leave two writable"
                     + " servers until it heals; the superseded check then demotes the loser");
         } else {
             LeaseTiming t = LeaseTiming.forWindow(config.detectionWindow());
-            LOG.info("Witness {}: the lease lasts {} by the witness's clock; a primary stops writing {} after its"
+            LOG.info("Arbiter {}: the lease lasts {} by the arbiter's clock{}; a primary stops writing {} after its"
                             + " last renewal or its last proof that the standby streams from it",
-                    config.witnessConninfo().get().masked(), Durations.format(t.ttl()),
+                    config.arbiterDescription(), Durations.format(t.ttl()), config.etcd().isPresent()
+                            ? " (an etcd lease of whole seconds, rounded up)" : "",
                     Durations.format(t.writeAllowance()));
         }
         schedule.start(config.keepaliveTime());
@@ -263,9 +263,9 @@ public final class KeeperService implements AutoCloseable {
         keeper.reconfigure(applied);
         localSession.setDeadline(applied.keepaliveTime());
         partnerSession.setDeadline(applied.keepaliveTime());
-        if (witnessSession != null) {
-            witnessSession.setDeadline(applied.keepaliveTime());
-            watchdogSession.setDeadline(watchdogDeadline(applied));
+        if (lease != null) {
+            lease.setDeadline(applied.keepaliveTime());
+            watchdogLease.setDeadline(watchdogDeadline(applied));
         }
         if (!oldInterval.equals(applied.keepaliveTime())) {
             try {
@@ -284,7 +284,7 @@ public final class KeeperService implements AutoCloseable {
     private static KeeperConfig merge(KeeperConfig running, KeeperConfig fresh) {
         return new KeeperConfig(fresh.nodeName(), running.myConninfo(), running.partnerConninfo(),
                 fresh.keepaliveTime(), fresh.keepaliveCount(), fresh.afterCommand(), fresh.afterCommandTimeout(),
-                running.failoverLogTable(), running.witnessConninfo(), fresh.maximumLagOnFailover(),
+                running.failoverLogTable(), running.witnessConninfo(), running.etcd(), fresh.maximumLagOnFailover(),
                 fresh.onSuperseded(), running.httpListen(), fresh.pgBindir(), fresh.dataDirectory(), running.source(),
                 fresh.origins());
     }
@@ -311,9 +311,9 @@ public final class KeeperService implements AutoCloseable {
         afterCommands.close();
         localServer.close();
         partnerServer.close();
-        if (witnessSession != null) {
-            witnessSession.close();
-            watchdogSession.close();
+        if (lease != null) {
+            lease.close();
+            watchdogLease.close();
         }
         LOG.info("Shutdown completed.");
         stopped.countDown();

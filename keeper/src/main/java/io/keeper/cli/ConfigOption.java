@@ -2,6 +2,7 @@ package io.keeper.cli;
 
 import io.keeper.config.ConfigException;
 import io.keeper.config.KeeperConfig;
+import io.keeper.lease.Arbiters;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -12,7 +13,16 @@ final class ConfigOption {
             description = "Configuration file in postgresql.conf syntax (default: ${DEFAULT-VALUE}).")
     Path file;
 
+    /** The validated configuration, its etcd TLS files included (each problem names the key and file). */
     KeeperConfig load() throws ConfigException {
-        return KeeperConfig.load(file);
+        KeeperConfig loaded = KeeperConfig.load(file);
+        if (loaded.etcd().isPresent()) {
+            try {
+                Arbiters.tls(loaded.etcd().get());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(loaded.source() + ": " + e.getMessage());
+            }
+        }
+        return loaded;
     }
 }

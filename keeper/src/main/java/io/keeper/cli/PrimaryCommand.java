@@ -12,9 +12,10 @@ import io.keeper.heartbeat.JdbcServerProbe;
 import io.keeper.heartbeat.PgSession;
 import io.keeper.heartbeat.ProbeResult;
 import io.keeper.heartbeat.ServerState;
+import io.keeper.lease.Arbiters;
+import io.keeper.lease.Lease;
 import io.keeper.lease.LeaseException;
 import io.keeper.lease.LeaseView;
-import io.keeper.lease.WitnessLease;
 import java.io.PrintWriter;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -129,12 +130,11 @@ final class PrimaryCommand implements Callable<Integer> {
     private static Optional<LeaseView> readLease(KeeperConfig loaded, List<Look> looks) {
         Optional<Long> cluster = looks.stream().filter(l -> l.probe().answered())
                 .map(l -> l.probe().state().systemIdentifier()).findFirst();
-        if (loaded.witnessConninfo().isEmpty() || cluster.isEmpty()) {
+        if (!loaded.hasArbiter() || cluster.isEmpty()) {
             return Optional.empty();
         }
-        try (PgSession session = new PgSession(loaded.witnessConninfo().get(), System.getenv(), DEADLINE,
-                "primary-witness")) {
-            LeaseView view = new WitnessLease(session).read(cluster.get());
+        try (Lease arbiter = Arbiters.open(loaded, System.getenv(), DEADLINE, "primary-witness")) {
+            LeaseView view = arbiter.read(cluster.get());
             return view == LeaseView.NONE ? Optional.empty() : Optional.of(view);
         } catch (LeaseException e) {
             return Optional.empty();

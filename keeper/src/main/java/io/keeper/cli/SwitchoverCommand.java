@@ -86,7 +86,7 @@ final class SwitchoverCommand implements Callable<Integer> {
                 primary.name(), primary.address(), primary.state().timeline(), standby.name(), standby.address(), lag);
         out.printf("%s's keeper stops %s cleanly, restarts it as %s's standby, checks %s received every WAL record,%s"
                         + " and promotes %s; %s's keeper records it.%n", primary.name(), primary.name(), standby.name(),
-                standby.name(), loaded.witnessConninfo().isPresent() ? " hands over the witness lease" : "",
+                standby.name(), loaded.hasArbiter() ? " hands over the lease" : "",
                 standby.name(), standby.name());
         out.flush();
         if (!yes && !confirmed()) {

@@ -19,7 +19,8 @@ import java.util.Optional;
  */
 public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partnerConninfo, Duration keepaliveTime,
                            int keepaliveCount, String afterCommand, Duration afterCommandTimeout,
-                           String failoverLogTable, Optional<Conninfo> witnessConninfo, long maximumLagOnFailover,
+                           String failoverLogTable, Optional<Conninfo> witnessConninfo, Optional<EtcdSettings> etcd,
+                           long maximumLagOnFailover,
                            String onSuperseded, String httpListen, String pgBindir, String dataDirectory,
                            Path source, Map<Setting, String> origins) {
 
@@ -66,6 +67,9 @@ public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partne
             errors.add(origins.get(Setting.PARTNER_CONNINFO) + ": invalid value for partner_conninfo: it is the same"
                     + " server as my_conninfo");
         }
+        if (errors.isEmpty()) {
+            checkArbiter(values, origins, errors);
+        }
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
@@ -79,10 +83,73 @@ public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partne
                 (Conninfo) values.get(Setting.PARTNER_CONNINFO), (Duration) values.get(Setting.KEEPALIVE_TIME),
                 (Integer) values.get(Setting.KEEPALIVE_COUNT), (String) values.get(Setting.AFTER_COMMAND),
                 (Duration) values.get(Setting.AFTER_COMMAND_TIMEOUT), (String) values.get(Setting.FAILOVER_LOG_TABLE),
-                (Optional<Conninfo>) values.get(Setting.WITNESS_CONNINFO),
+                (Optional<Conninfo>) values.get(Setting.WITNESS_CONNINFO), etcd(values),
                 (Long) values.get(Setting.MAXIMUM_LAG_ON_FAILOVER), (String) values.get(Setting.ON_SUPERSEDED),
                 (String) values.get(Setting.HTTP_LISTEN), (String) values.get(Setting.PG_BINDIR),
                 (String) values.get(Setting.DATA_DIRECTORY), file, Map.copyOf(origins));
+    }
+
+    private static final List<Setting> ETCD_OPTIONS = List.of(Setting.ETCD_PREFIX, Setting.ETCD_USER,
+            Setting.ETCD_PASSWORD, Setting.ETCD_CACERT, Setting.ETCD_CERT, Setting.ETCD_KEY);
+
+    /** One arbiter at most, and etcd options that make sense together. */
+    private static void checkArbiter(Map<Setting, Object> values, Map<Setting, String> origins, List<String> errors) {
+        boolean witness = values.get(Setting.WITNESS_CONNINFO) instanceof Optional<?> w && w.isPresent();
+        boolean etcd = values.get(Setting.ETCD_ENDPOINTS) instanceof List<?> l && !l.isEmpty();
+        if (witness && etcd) {
+            errors.add(origins.get(Setting.ETCD_ENDPOINTS) + ": etcd_endpoints and witness_conninfo ("
+                    + origins.get(Setting.WITNESS_CONNINFO) + ") are both set: choose one arbiter, the etcd cluster"
+                    + " or the witness");
+            return;
+        }
+        for (Setting s : ETCD_OPTIONS) {
+            if (!etcd && values.get(s) instanceof String v && !v.isEmpty()) {
+                errors.add(origins.get(s) + ": " + s.key() + " is set but etcd_endpoints is not");
+            }
+        }
+        if (!etcd) {
+            return;
+        }
+        List<?> urls = (List<?>) values.get(Setting.ETCD_ENDPOINTS);
+        if (urls.stream().map(u -> ((java.net.URI) u).getScheme()).distinct().count() > 1) {
+            errors.add(origins.get(Setting.ETCD_ENDPOINTS) + ": invalid value for etcd_endpoints: mixes http and"
+                    + " https endpoints");
+        }
+        pair(values, origins, errors, Setting.ETCD_USER, Setting.ETCD_PASSWORD);
+        pair(values, origins, errors, Setting.ETCD_CERT, Setting.ETCD_KEY);
+    }
+
+    private static void pair(Map<Setting, Object> values, Map<Setting, String> origins, List<String> errors,
+                             Setting a, Setting b) {
+        boolean hasA = !((String) values.getOrDefault(a, "")).isEmpty();
+        boolean hasB = !((String) values.getOrDefault(b, "")).isEmpty();
+        if (hasA != hasB) {
+            Setting set = hasA ? a : b;
+            errors.add(origins.get(set) + ": " + set.key() + " is set without " + (hasA ? b : a).key());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Optional<EtcdSettings> etcd(Map<Setting, Object> values) {
+        List<java.net.URI> urls = (List<java.net.URI>) values.get(Setting.ETCD_ENDPOINTS);
+        if (urls.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new EtcdSettings(urls, (String) values.get(Setting.ETCD_PREFIX),
+                (String) values.get(Setting.ETCD_USER), (String) values.get(Setting.ETCD_PASSWORD),
+                (String) values.get(Setting.ETCD_CACERT), (String) values.get(Setting.ETCD_CERT),
+                (String) values.get(Setting.ETCD_KEY)));
+    }
+
+    /** A witness or an etcd cluster holds the lease. */
+    public boolean hasArbiter() {
+        return witnessConninfo.isPresent() || etcd.isPresent();
+    }
+
+    /** "witness host:port" or "etcd URL,URL (prefix /keeper)", for logs and messages; never a password. */
+    public String arbiterDescription() {
+        return witnessConninfo.map(w -> "witness " + w.masked())
+                .orElseGet(() -> etcd.map(EtcdSettings::describe).orElse("no arbiter"));
     }
 
     private static String stripPrefix(String key) {
@@ -120,6 +187,15 @@ public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partne
             case AFTER_COMMAND_TIMEOUT: return Durations.format(afterCommandTimeout);
             case FAILOVER_LOG_TABLE: return failoverLogTable;
             case WITNESS_CONNINFO: return witnessConninfo.map(Conninfo::masked).orElse("");
+            case ETCD_ENDPOINTS: return etcd.map(e -> String.join(",", e.endpoints().stream()
+                    .map(java.net.URI::toString).toList())).orElse("");
+            case ETCD_PREFIX: return etcd.map(EtcdSettings::prefix).orElse(Setting.ETCD_PREFIX.defaultValue());
+            case ETCD_USER: return etcd.map(EtcdSettings::user).orElse("");
+            case ETCD_PASSWORD: return etcd.map(EtcdSettings::password).filter(p -> !p.isEmpty()).map(p -> "********")
+                    .orElse("");
+            case ETCD_CACERT: return etcd.map(EtcdSettings::caCert).orElse("");
+            case ETCD_CERT: return etcd.map(EtcdSettings::cert).orElse("");
+            case ETCD_KEY: return etcd.map(EtcdSettings::key).orElse("");
             case MAXIMUM_LAG_ON_FAILOVER: return Sizes.format(maximumLagOnFailover);
             case ON_SUPERSEDED: return onSuperseded;
             case HTTP_LISTEN: return httpListen;
@@ -154,6 +230,10 @@ public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partne
         }
         if (!witnessConninfo.equals(other.witnessConninfo) && !changed.contains("witness_conninfo")) {
             changed.add("witness_conninfo");
+        }
+        String password = etcd.map(EtcdSettings::password).orElse("");
+        if (!password.equals(other.etcd.map(EtcdSettings::password).orElse(""))) {
+            changed.add("etcd_password"); // display masks it
         }
         return changed;
     }

@@ -31,6 +31,24 @@ public enum Setting {
                     + " may take writes. The standby promotes only after taking the lease; a primary that can renew"
                     + " neither the lease nor prove its standby streams demotes itself before the lease runs out.",
             false),
+    ETCD_ENDPOINTS("etcd_endpoints", ValueType.URL_LIST, "", "",
+            "Optional arbiter instead of witness_conninfo: the client URLs of an etcd cluster (v3 API), comma"
+                    + " separated, e.g. 'http://etcd1:2379,http://etcd2:2379,http://etcd3:2379'. The lease is an etcd"
+                    + " lease on one key per pair; keeper uses every endpoint, moving on when one fails.", false),
+    ETCD_PREFIX("etcd_prefix", ValueType.KEY_PREFIX, "/keeper", "",
+            "The etcd key prefix; the lease lives under PREFIX/<system_identifier>/.", false),
+    ETCD_USER("etcd_user", ValueType.STRING, "", "",
+            "etcd user name when etcd authentication is on (with etcd_password).", false),
+    ETCD_PASSWORD("etcd_password", ValueType.SECRET, "", "",
+            "Password of etcd_user; never logged or shown.", false),
+    ETCD_CACERT("etcd_cacert", ValueType.STRING, "", "",
+            "PEM file of the certificate authority that signed the etcd servers' certificates (https endpoints);"
+                    + " empty = the JVM's trusted authorities.", false),
+    ETCD_CERT("etcd_cert", ValueType.STRING, "", "",
+            "PEM file of keeper's TLS client certificate, when etcd requires client certificates (with etcd_key).",
+            false),
+    ETCD_KEY("etcd_key", ValueType.STRING, "", "",
+            "PEM file of the private key of etcd_cert, in PKCS#8 form (BEGIN PRIVATE KEY).", false),
     MAXIMUM_LAG_ON_FAILOVER("maximum_lag_on_failover", ValueType.BYTES, "16MB", "-1",
             "The standby does not promote when it has received this much less WAL than the primary was last"
                     + " seen at (units B, kB, MB, GB; -1 = no limit).", true),

@@ -2,7 +2,11 @@ package io.keeper.config;
 
 import io.keeper.heartbeat.Conninfo;
 import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -20,7 +24,13 @@ public enum ValueType {
     OPTIONAL_CONNINFO,
     BYTES,
     SUPERSEDED_ACTION,
-    LISTEN_ADDRESS;
+    LISTEN_ADDRESS,
+    /** Comma-separated http:// or https:// URLs (host and port, no path); empty = none. */
+    URL_LIST,
+    /** An absolute etcd key prefix without a trailing slash. */
+    KEY_PREFIX,
+    /** A string never shown: display masks it. */
+    SECRET;
 
     private static final Pattern BYTES_PATTERN = Pattern.compile("(-?[0-9]+)\\s*([a-z]*)");
     private static final Map<String, Long> UNIT_BYTES = Map.of("b", 1L, "kb", 1024L, "mb", 1024L * 1024,
@@ -75,9 +85,49 @@ public enum ValueType {
                     }
                 }
                 return raw;
+            case URL_LIST:
+                return parseUrls(raw);
+            case KEY_PREFIX:
+                if (!raw.startsWith("/") || raw.endsWith("/") || raw.contains("//")
+                        || raw.chars().anyMatch(c -> c <= ' ' || c >= 127)) {
+                    throw new IllegalArgumentException("expected an absolute key prefix such as /keeper or"
+                            + " /service/db (starts with /, no trailing /, printable ASCII without spaces)");
+                }
+                return raw;
+            case SECRET:
+                return raw;
             default:
                 throw new IllegalStateException(name());
         }
+    }
+
+    /** http://host:port URLs, comma separated; each is checked and named when wrong. */
+    static List<URI> parseUrls(String raw) {
+        List<URI> urls = new ArrayList<>();
+        if (raw.isBlank()) {
+            return List.of();
+        }
+        for (String part : raw.split(",", -1)) {
+            String text = part.strip();
+            URI uri;
+            try {
+                uri = new URI(text);
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("\"" + text + "\" is not a URL: " + e.getReason());
+            }
+            if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                    || uri.getHost() == null || uri.getPort() < 0 || uri.getUserInfo() != null
+                    || !(uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/"))
+                    || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+                throw new IllegalArgumentException("\"" + text + "\" is not an endpoint URL: expected http://host:port"
+                        + " or https://host:port, without a path or user (e.g. http://etcd1:2379)");
+            }
+            if (urls.contains(uri)) {
+                throw new IllegalArgumentException("\"" + text + "\" is listed twice");
+            }
+            urls.add(uri);
+        }
+        return List.copyOf(urls);
     }
 
     /** A size like 16MB, 512kB, 1GB or a bare number of bytes; -1 means no limit. */

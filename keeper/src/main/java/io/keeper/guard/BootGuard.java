@@ -7,9 +7,10 @@ import io.keeper.failoverlog.FailoverLogTable;
 import io.keeper.heartbeat.JdbcServerProbe;
 import io.keeper.heartbeat.PgSession;
 import io.keeper.heartbeat.ProbeResult;
+import io.keeper.lease.Arbiters;
+import io.keeper.lease.Lease;
 import io.keeper.lease.LeaseException;
 import io.keeper.lease.LeaseView;
-import io.keeper.lease.WitnessLease;
 import io.keeper.rejoin.StoppedServer;
 import io.keeper.role.JdbcServer;
 import io.keeper.role.ServerActionException;
@@ -134,13 +135,12 @@ public final class BootGuard {
                 : config.partnerConninfo().address();
         String partnerSeen = foreign ? "it belongs to another cluster" : partner.describe();
 
-        boolean arbiter = config.witnessConninfo().isPresent();
+        boolean arbiter = config.hasArbiter();
         boolean witnessAnswered = false;
         LeaseView lease = LeaseView.NONE;
         String leaseSeen = "no witness";
         if (arbiter) {
-            try (PgSession session = new PgSession(config.witnessConninfo().get(), env, probeLimit, "guard-witness")) {
-                WitnessLease witness = new WitnessLease(session);
+            try (Lease witness = Arbiters.open(config, env, probeLimit, "guard-witness")) {
                 lease = witness.read(control.systemIdentifier());
                 witnessAnswered = true;
                 leaseSeen = witness.describe() + ": " + lease.describe();

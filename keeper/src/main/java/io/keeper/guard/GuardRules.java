@@ -44,28 +44,28 @@ public final class GuardRules {
                     f -> f.partnerPrimary() && f.partnerTimeline() > f.timeline(), Outcome.START_AS_STANDBY,
                     f -> "superseded by " + f.partnerName() + " (primary on timeline " + f.partnerTimeline()
                             + ", this data directory is on timeline " + f.timeline() + "), found at boot"),
-            row("lease-partners", "with a witness: the partner holds the lease",
+            row("lease-partners", "with an arbiter: the partner holds the lease",
                     GuardFacts::leaseIsPartners, Outcome.START_AS_STANDBY,
                     f -> "superseded by " + f.leaseHolder() + " (it holds the lease, term " + f.leaseTerm()
                             + "; this node last held term " + f.term() + "), found at boot"),
-            row("first-lease", "with a witness: the pair has no lease yet (first start with this witness)",
+            row("first-lease", "with an arbiter: the pair has no lease yet (first start with this arbiter)",
                     f -> f.arbiter() && f.witnessAnswered() && !f.leaseExists() && !f.partnerPrimary(),
                     Outcome.START,
-                    f -> "the witness has no lease for this pair yet: boots as the primary; keeper takes the lease"
+                    f -> "the arbiter has no lease for this pair yet: boots as the primary; keeper takes the lease"
                             + " at its first run"),
-            row("lease-to-renew", "with a witness: anything else (the lease is ours, free, or unknown)",
+            row("lease-to-renew", "with an arbiter: anything else (the lease is ours, free, or unknown)",
                     GuardFacts::arbiter, Outcome.START_AS_STANDBY,
                     f -> "guard: booted as a standby; keeper promotes it again once it has renewed the lease ("
                             + f.leaseSeen() + ")"),
-            row("partner-primary", "no witness: the partner is a primary on the same timeline",
+            row("partner-primary", "no arbiter: the partner is a primary on the same timeline",
                     GuardFacts::partnerPrimary, Outcome.START_AS_STANDBY,
                     f -> "superseded by " + f.partnerName() + " (a primary on the same timeline " + f.timeline()
                             + "; a second primary is not started), found at boot"),
-            row("partner-standby", "no witness: the partner is a standby", GuardFacts::partnerStandby,
+            row("partner-standby", "no arbiter: the partner is a standby", GuardFacts::partnerStandby,
                     Outcome.START, f -> "partner " + f.partnerName() + " is a standby: boots as the primary"),
-            row("nobody", "no witness and the partner cannot be asked", f -> true, Outcome.START,
-                    f -> "partner " + f.partnerName() + " could not be asked (" + f.partnerSeen() + "); without a"
-                            + " witness nothing says it was promoted: boots as the primary it was (timeline "
+            row("nobody", "no arbiter and the partner cannot be asked", f -> true, Outcome.START,
+                    f -> "partner " + f.partnerName() + " could not be asked (" + f.partnerSeen() + "); without an"
+                            + " arbiter nothing says it was promoted: boots as the primary it was (timeline "
                             + f.timeline() + ")"));
 
     private GuardRules() {

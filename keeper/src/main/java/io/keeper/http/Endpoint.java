@@ -83,6 +83,7 @@ enum Endpoint {
             body.put("partnerAddress", s.partnerAddress());
             body.put("partnerState", s.partnerState());
             body.put("witnessState", s.witnessState());
+            body.put("arbiter", s.arbiter());
             body.put("consecutiveFailures", s.consecutiveFailures());
             body.put("keepaliveCount", s.keepaliveCount());
             body.put("lastDecision", s.lastDecision());

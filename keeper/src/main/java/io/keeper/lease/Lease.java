@@ -5,10 +5,10 @@ import java.time.Duration;
 /**
  * The arbiter's lease: at most one node of a pair holds it at a time, and only its holder may take writes.
  * Every change is a compare-and-set evaluated on the arbiter with the arbiter's own clock, so the two nodes'
- * wall clocks never matter. Implementations: {@link WitnessLease} (a table on a PostgreSQL witness); an etcd
- * lease can be added beside it without touching the role rules.
+ * wall clocks never matter. Implementations: {@link WitnessLease} (a table on a PostgreSQL witness) and
+ * {@link EtcdLease} (keys and an etcd lease in an etcd cluster); {@link Arbiters} opens the configured one.
  */
-public interface Lease {
+public interface Lease extends AutoCloseable {
 
     /**
      * Extends the lease by {@code ttl} when {@code node} holds it (whatever its expiry: nobody took it meanwhile),
@@ -41,4 +41,13 @@ public interface Lease {
 
     /** Where the lease lives, for logs (never with a password): "witness host:port". */
     String describe();
+
+    /** How long one call may take from now on (keepalive_time changed on reload). */
+    default void setDeadline(Duration deadline) {
+    }
+
+    /** Releases what the lease holds open (threads, sessions it owns); the default holds nothing. */
+    @Override
+    default void close() {
+    }
 }

@@ -65,10 +65,34 @@ public final class WitnessLease implements Lease {
     private static final String READ = "SELECT " + COLUMNS + " FROM " + TABLE + " WHERE cluster_id = ?";
 
     private final PgSession session;
+    private final boolean ownsSession;
     private volatile boolean tableReady;
 
+    /** A lease on a session its caller closes. */
     public WitnessLease(PgSession session) {
+        this(session, false);
+    }
+
+    private WitnessLease(PgSession session, boolean ownsSession) {
         this.session = session;
+        this.ownsSession = ownsSession;
+    }
+
+    /** A lease that closes {@code session} when it is closed. */
+    public static WitnessLease owning(PgSession session) {
+        return new WitnessLease(session, true);
+    }
+
+    @Override
+    public void setDeadline(Duration deadline) {
+        session.setDeadline(deadline);
+    }
+
+    @Override
+    public void close() {
+        if (ownsSession) {
+            session.close();
+        }
     }
 
     @Override

@@ -435,7 +435,7 @@ public final class Keeper {
         if (leaseWatch.lastChanceRenewal(clusterId)) {
             return;
         }
-        String reason = Fence.ISOLATED.prefix() + ": " + permission.describe() + "; neither the witness nor the"
+        String reason = Fence.ISOLATED.prefix() + ": " + permission.describe() + "; neither the arbiter nor the"
                 + " standby confirmed this primary in time, so the standby may take the lease";
         actions.stopAtOnce(reason);
         actLock.lock();
@@ -509,7 +509,7 @@ public final class Keeper {
         status = new KeeperStatus(config.nodeName(), role, s != null, fenced, superseded, f.streamingFromPartner(),
                 s == null ? -1 : s.timeline(), s == null ? "" : s.lsn(), config.partnerConninfo().address(),
                 partnerState, lease == null ? "" : f.lease() == LeaseState.UNREACHABLE ? "unreachable: "
-                + leaseWatch.text() : "reachable", f.failures(), config.keepaliveCount(), decision.name(), reason,
+                + leaseWatch.text() : "reachable", lease == null ? "" : lease.describe(), f.failures(), config.keepaliveCount(), decision.name(), reason,
                 lease == null ? "" : leaseWatch.text(), leaseWatch.term(), leaseValid,
                 verdict.rule().name(), f.text().pause(), lease == null ? "" : leaseWatch.holder(), Instant.now());
     }

@@ -15,7 +15,8 @@ import java.time.Instant;
  * @param lsn local WAL position, or ""
  * @param partnerAddress host:port of the partner
  * @param partnerState "primary", "standby", "refused: ...", "unreachable: ..."
- * @param witnessState "", or "reachable" / "unreachable: ..." when a witness is configured
+ * @param witnessState "", or "reachable" / "unreachable: ..." when an arbiter (witness or etcd) is configured
+ * @param arbiter where the lease lives ("witness host:port", "etcd URL,... (prefix /keeper)"), "" without one
  * @param consecutiveFailures consecutive unreachable probes of the partner
  * @param keepaliveCount the threshold
  * @param lastDecision the last heartbeat's decision (a Decision name)
@@ -30,14 +31,14 @@ import java.time.Instant;
  */
 public record KeeperStatus(String nodeName, String role, boolean localReachable, String fenced, boolean superseded,
                            boolean walReceiverStreaming, int timeline, String lsn, String partnerAddress,
-                           String partnerState, String witnessState, int consecutiveFailures, int keepaliveCount,
+                           String partnerState, String witnessState, String arbiter, int consecutiveFailures, int keepaliveCount,
                            String lastDecision, String lastReason, String lease, long term, boolean leaseValid,
                            String rule, String paused, String leaseHolder, Instant updatedAt) {
 
     /** The status before the first heartbeat has run. */
     public static KeeperStatus starting(String nodeName, String partnerAddress, int keepaliveCount) {
         return new KeeperStatus(nodeName, "unknown", false, "", false, false, -1, "", partnerAddress, "not probed yet",
-                "", 0, keepaliveCount, "STARTING", "no heartbeat has run yet", "", 0, true, "", "", "", Instant.now());
+                "", "", 0, keepaliveCount, "STARTING", "no heartbeat has run yet", "", 0, true, "", "", "", Instant.now());
     }
 
     /** A primary that may take writes: reachable, not fenced, not superseded. */

@@ -113,7 +113,7 @@ final class Promotions {
         }
         a.keeper.permission().extend(sent + t.writeAllowance().toNanos(), "lease " + (take ? "taken" : "renewed")
                 + ", term " + view.term());
-        LOG.info("{} the lease on {}: term {}, valid for {} ms by the witness's clock", take ? "Took" : "Renewed",
+        LOG.info("{} the lease on {}: term {}, valid for {} ms by the arbiter's clock", take ? "Took" : "Renewed",
                 a.lease.describe(), view.term(), view.remaining().toMillis());
         return Optional.of(view);
     }

@@ -214,7 +214,7 @@ final class RoleActions {
         LOG.warn("Standby {} unreachable for {} probes ({}): clearing synchronous_standby_names (was '{}') so"
                         + " commits stop waiting; it is restored when a standby streams again{}", partnerAddress(),
                 failures, keeper.partnerWatch().lastFailure(), current,
-                lease != null ? "; the witness records that the standby may lack commits from now on" : "");
+                lease != null ? "; the arbiter records that the standby may lack commits from now on" : "");
         long start = nanoTime.getAsLong();
         try {
             local.disableSynchronousStandbys(current);

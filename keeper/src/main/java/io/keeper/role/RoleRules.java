@@ -62,7 +62,7 @@ public final class RoleRules {
                     f -> "waiting to stream from " + f.text().partnerName() + " after the switchover ("
                             + f.fenceReason() + "; no pg_rewind is needed after a clean shutdown)"),
             row("switchover-undo", Role.STANDBY,
-                    "without a witness: stopped for a switchover that never promoted the partner, a standby",
+                    "without an arbiter: stopped for a switchover that never promoted the partner, a standby",
                     f -> f.fence() == Fence.SWITCHOVER && !f.arbiter() && f.partnerStandby()
                             && f.fenceReason().endsWith(Switchovers.STOPPED), Action.REPROMOTE,
                     f -> "the switchover did not finish and " + f.text().partnerName() + " was never promoted ("
@@ -119,20 +119,20 @@ public final class RoleRules {
                     f -> "this standby has received WAL up to " + f.text().lag() + ": lag " + f.lagBytes()
                             + " bytes exceeds maximum_lag_on_failover " + Sizes.format(f.maxLagBytes()) + " ("
                             + f.maxLagBytes() + " bytes)"),
-            row("witness-unreachable", Role.STANDBY, "with a witness: the witness cannot be asked",
+            row("arbiter-unreachable", Role.STANDBY, "with an arbiter: it cannot be asked",
                     f -> f.lease() == LeaseState.UNREACHABLE, Action.REFUSE_PROMOTION,
                     f -> "the lease cannot be taken: " + f.text().lease() + "; this standby may be the isolated"
-                            + " node, or witness and primary are both gone"),
-            row("lease-held", Role.STANDBY, "with a witness: the lease has not expired",
+                            + " node, or arbiter and primary are both gone"),
+            row("lease-held", Role.STANDBY, "with an arbiter: the lease has not expired",
                     f -> f.lease() == LeaseState.PARTNERS || f.lease() == LeaseState.NOT_YET_FREE,
                     Action.REFUSE_PROMOTION,
                     f -> "the lease is " + f.text().lease() + ": the primary may still be writing"),
-            row("sync-released", Role.STANDBY, "with a witness: the primary released synchronous replication",
+            row("sync-released", Role.STANDBY, "with an arbiter: the primary released synchronous replication",
                     f -> f.lease() == LeaseState.SYNC_RELEASED, Action.REFUSE_PROMOTION,
                     f -> "the primary released synchronous replication while this standby was away (" + f.text().lease()
                             + "), so this standby may lack acknowledged commits; to fail over anyway, set"
-                            + " sync_released = false in the witness's keeper_lease row"),
-            row("promote", Role.STANDBY, "partner dead, every guard passed, lease free (or no witness)",
+                            + " sync_released = false in the arbiter (keeper_lease row, or the etcd key sync_released)"),
+            row("promote", Role.STANDBY, "partner dead, every guard passed, lease free (or no arbiter)",
                     f -> true, Action.PROMOTE,
                     f -> "partner " + f.text().partner() + " unreachable for " + f.failures() + " consecutive probes ("
                             + f.text().unreachableMs() + " ms): " + f.text().lastFailure()),
@@ -164,7 +164,7 @@ public final class RoleRules {
                     f -> f.lease() == LeaseState.PARTNERS || f.lease() == LeaseState.PARTNERS_EXPIRED
                             || f.lease() == LeaseState.SYNC_RELEASED, Action.DEMOTE_SUPERSEDED,
                     f -> "superseded by " + f.text().partnerName() + ": the lease is " + f.text().lease()),
-            row("isolated", Role.PRIMARY, "with a witness: neither the lease nor the standby allows writes any more",
+            row("isolated", Role.PRIMARY, "with an arbiter: neither the lease nor the standby allows writes any more",
                     f -> f.arbiter() && !f.writeAllowed(), Action.DEMOTE_ISOLATED,
                     f -> "isolated: " + f.text().permission() + "; partner " + f.text().partner() + ": "
                             + (f.partnerAnswered() ? "answers" : f.text().lastFailure()) + "; lease: "
@@ -196,7 +196,7 @@ public final class RoleRules {
                     Action.RESTORE_SYNC,
                     f -> "standby streams again: restoring synchronous_standby_names"),
             row("release-sync", Role.PRIMARY,
-                    "standby dead, synchronous replication on, no witness or the lease renewed in this run",
+                    "standby dead, synchronous replication on, no arbiter or the lease renewed in this run",
                     f -> f.partnerDead() && f.synchronous() && (!f.arbiter() || f.lease() == LeaseState.MINE),
                     Action.RELEASE_SYNC,
                     f -> "standby unreachable for " + f.failures() + " probes: releasing synchronous commits"

@@ -161,4 +161,61 @@ class KeeperConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> KeeperConfig.load(dir.resolve("nope.conf")));
         assertEquals(dir.resolve("nope.conf") + ": cannot read configuration file: no such file", e.getMessage());
     }
+
+    @Test
+    void readsAnEtcdArbiterWithItsDefaults() throws Exception {
+        KeeperConfig c = load(REQUIRED + "etcd_endpoints = 'http://e1:2379, http://e2:2379,http://e3:2379/'\n");
+        EtcdSettings etcd = c.etcd().orElseThrow();
+        assertEquals(3, etcd.endpoints().size());
+        assertEquals("e2", etcd.endpoints().get(1).getHost());
+        assertEquals("/keeper", etcd.prefix());
+        assertTrue(c.hasArbiter());
+        assertEquals("etcd http://e1:2379,http://e2:2379,http://e3:2379/ (prefix /keeper)", c.arbiterDescription());
+        assertFalse(load(REQUIRED).hasArbiter());
+    }
+
+    @Test
+    void refusesTwoArbitersAndNamesBothLines() throws Exception {
+        String file = dir.resolve("keeper.conf").toString();
+        List<String> p = problems(REQUIRED + "witness_conninfo = 'host=w'\netcd_endpoints = 'http://e1:2379'\n");
+        assertEquals(1, p.size());
+        assertTrue(p.get(0).startsWith(file + ":4: etcd_endpoints and witness_conninfo (" + file + ":3) are both set"),
+                p.get(0));
+    }
+
+    @Test
+    void namesTheBadEndpointURL() throws Exception {
+        String p = problems(REQUIRED + "etcd_endpoints = 'http://e1:2379,e2:2379'\n").get(0);
+        assertTrue(p.contains("invalid value for etcd_endpoints") && p.contains("\"e2:2379\" is not an endpoint URL"),
+                p);
+        assertTrue(problems(REQUIRED + "etcd_endpoints = 'http://e1'").get(0).contains("\"http://e1\""));
+        assertTrue(problems(REQUIRED + "etcd_endpoints = 'http://u:pw@e1:2379'").get(0).contains("without a path or user"));
+        assertTrue(problems(REQUIRED + "etcd_endpoints = 'http://e1:2379,http://e1:2379'").get(0)
+                .contains("listed twice"));
+        assertTrue(problems(REQUIRED + "etcd_endpoints = 'http://e1:2379,https://e2:2379'").get(0)
+                .contains("mixes http and https"));
+        assertTrue(problems(REQUIRED + "etcd_endpoints = 'http://e1:2379'\netcd_prefix = 'keeper/'").get(0)
+                .contains("invalid value for etcd_prefix"));
+    }
+
+    @Test
+    void etcdOptionsNeedEndpointsAndComeInPairs() throws Exception {
+        assertTrue(problems(REQUIRED + "etcd_user = 'keeper'\n").get(0)
+                .contains("etcd_user is set but etcd_endpoints is not"));
+        String e = "etcd_endpoints = 'https://e1:2379'\n";
+        assertTrue(problems(REQUIRED + e + "etcd_user = 'keeper'\n").get(0).contains("etcd_user is set without etcd_password"));
+        assertTrue(problems(REQUIRED + e + "etcd_key = '/k.pem'\n").get(0).contains("etcd_key is set without etcd_cert"));
+    }
+
+    @Test
+    void neverShowsTheEtcdPassword() throws Exception {
+        KeeperConfig c = load(REQUIRED + "etcd_endpoints = 'http://e1:2379'\netcd_user = 'keeper'\n"
+                + "etcd_password = 'hunter2'\n");
+        String all = String.join("\n", c.describe()) + c.etcd().orElseThrow() + c.arbiterDescription();
+        assertFalse(all.contains("hunter2"), all);
+        assertEquals("hunter2", c.etcd().orElseThrow().password());
+        KeeperConfig changed = load(REQUIRED + "etcd_endpoints = 'http://e1:2379'\netcd_user = 'keeper'\n"
+                + "etcd_password = 'other'\n");
+        assertEquals(List.of("etcd_password"), c.restartRequiredChanges(changed));
+    }
 }

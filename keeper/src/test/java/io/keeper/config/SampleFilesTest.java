@@ -27,7 +27,7 @@ class SampleFilesTest {
                 assertTrue(text.contains("#" + s.key() + " = ''"), "sample shows " + s.key());
             } else {
                 String shown = s.type() == ValueType.STRING || s.type() == ValueType.TABLE_NAME
-                        || s.type() == ValueType.SUPERSEDED_ACTION ? "'" + s.defaultValue() + "'" : s.defaultValue();
+                        || s.type() == ValueType.SUPERSEDED_ACTION || s.type() == ValueType.KEY_PREFIX ? "'" + s.defaultValue() + "'" : s.defaultValue();
                 assertTrue(text.contains("#" + s.key() + " = " + shown), "sample shows " + s.key() + " = " + shown);
             }
         }

@@ -35,7 +35,7 @@ class StatusServerTest {
     private static KeeperStatus status(String role, boolean reachable, String fenced, boolean superseded,
                                        boolean streaming, Instant updatedAt) {
         return new KeeperStatus("node1", role, reachable, fenced, superseded, streaming, 3, "0/3000060",
-                "node2:5432", "standby", "", 0, 3, "WATCHING", "partner answered", "", 0, true, "primary-watching", "",
+                "node2:5432", "standby", "", "", 0, 3, "WATCHING", "partner answered", "", 0, true, "primary-watching", "",
                 "", updatedAt);
     }
 

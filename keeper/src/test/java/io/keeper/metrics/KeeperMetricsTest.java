@@ -28,7 +28,7 @@ class KeeperMetricsTest {
     private static KeeperStatus status(String role, String fenced, String paused, String holder, long term,
                                        Instant at) {
         return new KeeperStatus("node1", role, true, fenced, false, false, 2, "0/3000060", "node2:5432", "standby",
-                "reachable", 1, 3, "WATCHING", "why", "held by " + holder, term, true, "primary-watching", paused,
+                "reachable", "etcd http://e1:2379 (prefix /keeper)", 1, 3, "WATCHING", "why", "held by " + holder, term, true, "primary-watching", paused,
                 holder, at);
     }
 

@@ -108,7 +108,7 @@ class RoleRulesTest {
         assertEquals("foreign-partner", f.rule());
         f = new F().dead();
         f.lease = LeaseState.UNREACHABLE;
-        assertEquals("witness-unreachable", f.rule());
+        assertEquals("arbiter-unreachable", f.rule());
         f.lease = LeaseState.PARTNERS;
         assertEquals("lease-held", f.rule());
         f.lease = LeaseState.NOT_YET_FREE;

@@ -1,0 +1,173 @@
+package io.keeper.lease;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.keeper.config.EtcdSettings;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.Executor;
+import javax.net.ssl.SSLContext;
+
+/**
+ * etcd's v3 API through its JSON gateway (POST /v3/...), with the JDK's HTTP client: no gRPC stack in keeper.
+ * Every call goes to the endpoint that answered last; one that fails (no connection, a timeout, a member without a
+ * leader) moves the call on to the next within the same deadline, and later calls start there.
+ */
+final class EtcdClient implements AutoCloseable {
+
+    /** gRPC status codes etcd answers with in the JSON body. */
+    static final int NOT_FOUND = 5;
+    static final int UNAUTHENTICATED = 16;
+    private static final int DEADLINE_EXCEEDED = 4;
+    private static final int UNAVAILABLE = 14;
+    private static final Duration MIN_ATTEMPT = Duration.ofMillis(100);
+
+    private final EtcdSettings settings;
+    private volatile Duration deadline;
+    private final HttpClient http;
+    private final ObjectMapper json = new ObjectMapper();
+    private volatile int current;
+    private volatile String token;
+
+    /** @param deadline how long one call may take, all endpoints together */
+    EtcdClient(EtcdSettings settings, Duration deadline, SSLContext tls, Executor executor) {
+        this.settings = settings;
+        this.deadline = deadline;
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(deadline).executor(executor);
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
+    }
+
+    void setDeadline(Duration deadline) {
+        this.deadline = deadline;
+    }
+
+    ObjectNode object() {
+        return json.createObjectNode();
+    }
+
+    static String b64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String unb64(JsonNode node) {
+        return node == null || node.isNull() ? "" : new String(Base64.getDecoder().decode(node.asText()),
+                StandardCharsets.UTF_8);
+    }
+
+    /** The endpoint calls go to first, for logs. */
+    URI endpoint() {
+        return settings.endpoints().get(current);
+    }
+
+    /**
+     * POSTs {@code body} to {@code path} (e.g. /v3/kv/range) and returns etcd's answer, which holds "error" and
+     * "code" when etcd refused the request itself (a lease not found, a failed compare is not an error).
+     *
+     * @throws LeaseException when no endpoint answered within the deadline
+     */
+    JsonNode post(String path, ObjectNode body) throws LeaseException {
+        long end = System.nanoTime() + deadline.toNanos();
+        List<URI> endpoints = settings.endpoints();
+        StringBuilder failures = new StringBuilder();
+        boolean reauthenticated = false;
+        for (int tried = 0; tried < endpoints.size(); tried++) {
+            int at = (current + tried) % endpoints.size();
+            long left = end - System.nanoTime();
+            Duration attempt = Duration.ofNanos(Math.max(MIN_ATTEMPT.toNanos(), left / (endpoints.size() - tried)));
+            if (left <= 0 && tried > 0) {
+                break;
+            }
+            try {
+                if (!settings.user().isEmpty() && token == null) {
+                    token = authenticate(endpoints.get(at), attempt);
+                }
+                JsonNode answer = send(endpoints.get(at), path, body, attempt);
+                int code = answer.path("code").asInt(0);
+                if (code == UNAUTHENTICATED && !settings.user().isEmpty() && !reauthenticated) {
+                    token = null; // the token expired (etcd's simple tokens last 5 min): once more with a new one
+                    reauthenticated = true;
+                    tried--;
+                    continue;
+                }
+                if (code == UNAVAILABLE || code == DEADLINE_EXCEEDED) {
+                    failures.append(failures.isEmpty() ? "" : "; ").append(endpoints.get(at)).append(": ")
+                            .append(answer.path("error").asText());
+                    continue;
+                }
+                current = at;
+                return answer;
+            } catch (IOException e) {
+                failures.append(failures.isEmpty() ? "" : "; ").append(endpoints.get(at)).append(": ")
+                        .append(describe(e, attempt));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LeaseException("interrupted while asking etcd", null, e);
+            }
+        }
+        current = (current + 1) % endpoints.size(); // the next call starts with another member
+        throw new LeaseException("no etcd endpoint answered within " + deadline.toMillis() + " ms (" + failures
+                + ")", null, null);
+    }
+
+    /** A token for etcd_user; a refusal (wrong password, unknown user) is not an endpoint failure: no retry. */
+    private String authenticate(URI endpoint, Duration timeout)
+            throws IOException, InterruptedException, LeaseException {
+        ObjectNode body = object().put("name", settings.user()).put("password", settings.password());
+        JsonNode answer = send(endpoint, "/v3/auth/authenticate", body, timeout);
+        int code = answer.path("code").asInt(0);
+        if (code == UNAVAILABLE || code == DEADLINE_EXCEEDED) {
+            throw new IOException(answer.path("error").asText());
+        }
+        if (!answer.hasNonNull("token")) {
+            throw new LeaseException("etcd " + endpoint + " refused user " + settings.user() + ": "
+                    + answer.path("error").asText("no token in its answer") + " (check etcd_user and etcd_password)",
+                    null, null);
+        }
+        return answer.get("token").asText();
+    }
+
+    private JsonNode send(URI endpoint, String path, ObjectNode body, Duration timeout)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(endpoint.resolve(path)).timeout(timeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
+        String t = token;
+        if (t != null && !path.equals("/v3/auth/authenticate")) {
+            request.header("Authorization", t);
+        }
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        try {
+            return json.readTree(response.body());
+        } catch (IOException e) {
+            throw new IOException("HTTP " + response.statusCode() + " with a body that is not etcd's JSON", e);
+        }
+    }
+
+    private static String describe(IOException e, Duration attempt) {
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "no answer within " + attempt.toMillis() + " ms";
+        }
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        String message = e.getMessage();
+        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    @Override
+    public void close() {
+        // HttpClient has no close before Java 21; its threads are the shared executor's, stopped by the owner.
+    }
+}
