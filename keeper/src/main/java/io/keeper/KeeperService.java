@@ -73,6 +73,11 @@ public final class KeeperService implements AutoCloseable {
             KeeperMetrics metrics = new KeeperMetrics(config.nodeName(), version(), lease != null,
                     keeper::status, Clock.systemUTC());
             keeper.setRunListener(metrics::afterRun);
+            if (lease != null) {
+                Lease health = watchdogLease; // its own connection: a scrape never waits behind a heartbeat call
+                metrics.watchArbiter(lease.describe(), keeper::leaseSecondsLeft,
+                        () -> health.endpointHealth(this.config.keepaliveTime()));
+            }
             statusServer.setMetrics(metrics);
         }
     }

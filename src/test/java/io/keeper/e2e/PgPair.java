@@ -26,6 +26,7 @@ public final class PgPair implements AutoCloseable {
     private final Map<String, PgNode> standalones = new LinkedHashMap<>();
     private PgNode node1;
     private PgNode node2;
+    private EtcdCluster etcd;
 
     private PgPair(Network network, Network heartbeatNetwork) {
         this.network = network;
@@ -66,6 +67,7 @@ public final class PgPair implements AutoCloseable {
         private Set<String> manualKeepers = Set.of();
         private final List<String> standaloneNames = new ArrayList<>();
         private boolean heartbeatNetwork;
+        private int etcdMembers;
 
         private Builder() {
         }
@@ -100,11 +102,23 @@ public final class PgPair implements AutoCloseable {
             return this;
         }
 
-        /** Boots the standalone servers, node1, then node2 from a base backup of node1; returns once node2 streams. */
+        /** An etcd cluster of {@code members} members (etcd1, etcd2, ...) on the pair's network; booted first. */
+        public Builder etcd(int members) {
+            this.etcdMembers = members;
+            return this;
+        }
+
+        /**
+         * Boots the etcd cluster and the standalone servers, node1, then node2 from a base backup of node1; returns
+         * once node2 streams.
+         */
         public PgPair start() {
             KeeperImage.ensure();
             PgPair pair = new PgPair(newNetwork(), heartbeatNetwork ? newNetwork() : null);
             try {
+                if (etcdMembers > 0) {
+                    pair.etcd = EtcdCluster.start(pair.network, etcdMembers);
+                }
                 for (String name : standaloneNames) {
                     PgNode node = PgNode.standalone(name, pair.network);
                     pair.standalones.put(name, node);
@@ -155,6 +169,14 @@ public final class PgPair implements AutoCloseable {
         return node;
     }
 
+    /** The etcd cluster started by {@link Builder#etcd(int)}. */
+    EtcdCluster etcd() {
+        if (etcd == null) {
+            throw new IllegalStateException("This pair has no etcd cluster");
+        }
+        return etcd;
+    }
+
     /** Waits until {@code primary}'s pg_stat_replication shows {@code standby} streaming. */
     public void awaitStreaming(PgNode primary, PgNode standby, Duration max) {
         Await.until(standby + " to stream from " + primary, max,
@@ -173,6 +195,9 @@ public final class PgPair implements AutoCloseable {
         nodes.addAll(standalones.values());
         for (PgNode node : nodes) {
             node.close();
+        }
+        if (etcd != null) {
+            etcd.close();
         }
         if (heartbeatNetwork != null) {
             heartbeatNetwork.close();

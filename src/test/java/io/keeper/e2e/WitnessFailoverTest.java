@@ -31,34 +31,8 @@ class WitnessFailoverTest {
         try (PgPair pair = WitnessLeaseTest.startWithWitness(WitnessFailoverTest::withHttp)) {
             PgNode node1 = pair.node1();
             PgNode node2 = pair.node2();
-            Sql.execute(node1, "ALTER SYSTEM SET synchronous_standby_names = 'node2'");
-            Sql.execute(node1, "SELECT pg_reload_conf()");
-            long cut;
-            AckedWriter writer = AckedWriter.start(Duration.ofMillis(100), node1, node2);
-            WriteRecorder writes1 = WriteRecorder.start(node1, Duration.ofMillis(100));
-            WriteRecorder writes2 = WriteRecorder.start(node2, Duration.ofMillis(100));
-            try (writer; writes1; writes2) {
-                writer.awaitMoreAcks(5, Duration.ofSeconds(10));
-                cut = System.nanoTime();
-                node1.cutOffFrom("node2", "witness"); // the test process still reaches node1
-                Await.until("node2 to take a write", Duration.ofSeconds(60),
-                        () -> writes2.first(Attempt::accepted).isPresent());
-                writer.awaitMoreAcks(10, Duration.ofSeconds(30));
-                Thread.sleep(2000); // both recorders keep going: a late write on node1 would show now
-            }
-            Attempt lastOnNode1 = writes1.last(a -> a.accepted() && a.sentNanos() > 0).orElseThrow();
-            Attempt firstOnNode2 = writes2.first(Attempt::accepted).orElseThrow();
-            long gapMs = Duration.ofNanos(firstOnNode2.sentNanos() - lastOnNode1.returnedNanos()).toMillis();
-            long writableMs = Duration.ofNanos(firstOnNode2.returnedNanos() - cut).toMillis();
-            Attempt firstRefusal = writes1.first(a -> a.sentNanos() > lastOnNode1.sentNanos()).orElseThrow();
-            long stoppedMs = Duration.ofNanos(firstRefusal.returnedNanos() - cut).toMillis();
-            List<Long> lost = writer.lostOn(node2);
-            System.out.printf("[measure] primary cut off from standby and witness (synchronous): node1 stopped taking"
-                            + " writes %d ms after the cut, node2 took writes %d ms after it; gap %d ms; acknowledged"
-                            + " commits lost: %d (%s)%n", stoppedMs, writableMs, gapMs, lost.size(), writer);
-            assertTrue(lastOnNode1.returnedNanos() < firstOnNode2.sentNanos(),
-                    "node1 took a write until " + -gapMs + " ms after node2 took its first: two writable primaries");
-            assertEquals(List.of(), lost, "acknowledged commits missing on the new primary");
+            SplitBrainChecks.cutOffThePrimaryFromStandbyAndArbiter(node1, node2,
+                    "primary cut off from standby and witness (synchronous)", "witness");
 
             // The demoted old primary refuses even a session that asks for read-write explicitly.
             Await.until("node1 to be a demoted standby", Duration.ofSeconds(30), node1::isInRecovery);

@@ -36,16 +36,9 @@ class WitnessLeaseTest {
 
     /** A pair whose keepers use the standalone server "witness" as arbiter; returns once both hold their view. */
     static PgPair startWithWitness(java.util.function.Function<String, KeeperConf> conf) {
-        PgPair started = PgPair.builder().standalone("witness")
+        return SplitBrainChecks.awaitLeaseOfNode1(PgPair.builder().standalone("witness")
                 .keepers(node -> conf.apply(node).withString("witness_conninfo", KeeperConf.conninfo("witness")))
-                .start();
-        SplitBrainChecks.createProbeTable(started.node1());
-        FailoverTest.awaitStandbyKeeperWatching(started);
-        for (PgNode node : List.of(started.node1(), started.node2())) {
-            Await.until(node + "'s keeper to see the lease", Duration.ofSeconds(30),
-                    () -> node.status("lease"), lease -> lease.startsWith("held by node1"));
-        }
-        return started;
+                .start());
     }
 
     @AfterAll
@@ -57,9 +50,7 @@ class WitnessLeaseTest {
 
     @BeforeEach
     void healthy() {
-        pair.awaitStreaming(node1, node2, Duration.ofSeconds(60));
-        Await.until("node1 to be the lease holder with writes allowed", Duration.ofSeconds(30),
-                () -> node1.status("leaseValid") + " " + node1.status("lease"), s -> s.startsWith("true held by node1"));
+        SplitBrainChecks.awaitStreamingUnderLease(pair, node1, node2);
     }
 
     @AfterEach

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.keeper.config.KeeperConfig;
 import io.keeper.failoverlog.FailoverLogEntry;
+import io.keeper.pairstatus.ArbiterReport;
+import io.keeper.pairstatus.NodeReport;
 import io.keeper.pairstatus.PairInspector;
 import io.keeper.pairstatus.PairReport;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -44,15 +47,21 @@ final class StatusCommand implements Callable<Integer> {
         Duration staleAfter = loaded.keepaliveTime().multipliedBy(3).plusSeconds(1);
         while (true) {
             Instant now = Instant.now();
-            PairReport report = PairReport.assess(PairInspector.inspect(loaded), staleAfter, now);
+            List<NodeReport> nodes = PairInspector.inspect(loaded);
+            PairReport report = PairReport.assess(nodes, staleAfter, now);
+            ArbiterReport arbiter = loaded.hasArbiter()
+                    ? ArbiterReport.inspect(loaded, nodes, PairInspector.DEADLINE) : null;
+            if (arbiter != null) {
+                report = arbiter.addTo(report);
+            }
             if (json) {
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                        .writeValueAsString(document(report)));
+                        .writeValueAsString(document(report, arbiter)));
             } else {
                 if (watch) {
                     out.println("--- " + now.toString().replace('T', ' ').substring(0, 19) + " UTC");
                 }
-                print(out, report);
+                print(out, report, arbiter);
             }
             out.flush();
             if (!watch) {
@@ -62,12 +71,17 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    static void print(PrintWriter out, PairReport report) {
+    static void print(PrintWriter out, PairReport report, ArbiterReport arbiter) {
         String format = "%-12s %-22s %-8s %-20s %3s %-14s %-18s %s%n";
         out.printf(format, "node", "address", "role", "state", "tl", "lsn", "lag", "keeper");
         for (PairReport.Line l : report.lines()) {
             out.printf(format, l.name(), l.address(), l.role(), l.state(), l.timeline() < 0 ? "" : l.timeline(),
                     l.lsn(), lag(l), l.keeper());
+        }
+        if (arbiter != null) {
+            out.println("arbiter: " + arbiter.arbiter() + ": "
+                    + (arbiter.error().isEmpty() ? "lease " + arbiter.lease() : "cannot be asked: " + arbiter.error()));
+            arbiter.endpoints().forEach((endpoint, health) -> out.println("  " + endpoint + " " + health));
         }
         out.println("latest failover_log row: " + (report.latest() == null ? "none" : row(report.latest())));
         out.println("pair: " + report.health().name().toLowerCase()
@@ -87,11 +101,14 @@ final class StatusCommand implements Callable<Integer> {
                 + (e.term() == null ? "" : ", term " + e.term()) + (e.reason() == null ? "" : ": " + e.reason());
     }
 
-    static Map<String, Object> document(PairReport report) {
+    static Map<String, Object> document(PairReport report, ArbiterReport arbiter) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("health", report.health().name().toLowerCase());
         doc.put("problems", report.problems());
         doc.put("nodes", report.lines());
+        if (arbiter != null) {
+            doc.put("arbiter", arbiter);
+        }
         doc.put("latestFailover", report.latest());
         return doc;
     }

@@ -121,6 +121,23 @@ final class EtcdClient implements AutoCloseable {
                 + ")", null, null);
     }
 
+    /**
+     * POSTs {@code body} to one endpoint only (for health checks), signing in first when etcd_user is set.
+     *
+     * @throws IOException when the endpoint does not answer within {@code timeout}, described for people
+     */
+    JsonNode postTo(URI endpoint, String path, ObjectNode body, Duration timeout)
+            throws IOException, InterruptedException, LeaseException {
+        try {
+            if (!settings.user().isEmpty() && token == null) {
+                token = authenticate(endpoint, timeout);
+            }
+            return send(endpoint, path, body, timeout);
+        } catch (IOException e) {
+            throw new IOException(describe(e, timeout), e);
+        }
+    }
+
     /** A token for etcd_user; a refusal (wrong password, unknown user) is not an endpoint failure: no retry. */
     private String authenticate(URI endpoint, Duration timeout)
             throws IOException, InterruptedException, LeaseException {

@@ -4,7 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keeper.config.EtcdSettings;
+import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -166,6 +172,49 @@ public final class EtcdLease implements Lease {
     /** The endpoint calls go to first now, for status output. */
     public String currentEndpoint() {
         return etcd.endpoint().toString();
+    }
+
+    /** Every endpoint asked at once for its status: "ok (etcd 3.4.23, leader)", "ok (etcd 3.4.23)" or why not. */
+    @Override
+    public Map<String, String> endpointHealth(Duration timeout) {
+        Map<URI, Future<String>> asked = new LinkedHashMap<>();
+        for (URI endpoint : settings.endpoints()) {
+            asked.put(endpoint, threads.submit(() -> health(endpoint, timeout)));
+        }
+        Map<String, String> health = new LinkedHashMap<>();
+        asked.forEach((endpoint, answer) -> {
+            String text;
+            try {
+                text = answer.get();
+            } catch (ExecutionException e) {
+                text = "error: " + e.getCause().getMessage();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                text = "not asked: interrupted";
+            }
+            health.put(endpoint.toString(), text);
+        });
+        return health;
+    }
+
+    private String health(URI endpoint, Duration timeout) throws InterruptedException {
+        try {
+            JsonNode status = etcd.postTo(endpoint, "/v3/maintenance/status", etcd.object(), timeout);
+            if (status.path("code").asInt(0) != 0) {
+                return "error: " + status.path("error").asText() + " (code " + status.path("code").asInt() + ")";
+            }
+            String version = status.path("version").asText("?");
+            String leader = status.path("leader").asText("0");
+            if (leader.equals("0")) {
+                return "no leader (etcd " + version + ")";
+            }
+            return "ok (etcd " + version + (leader.equals(status.path("header").path("member_id").asText())
+                    ? ", leader)" : ")");
+        } catch (IOException e) {
+            return "unreachable: " + e.getMessage();
+        } catch (LeaseException e) {
+            return "refused: " + e.getMessage();
+        }
     }
 
     @Override

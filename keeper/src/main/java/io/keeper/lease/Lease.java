@@ -42,6 +42,15 @@ public interface Lease extends AutoCloseable {
     /** Where the lease lives, for logs (never with a password): "witness host:port". */
     String describe();
 
+    /**
+     * For status and metrics: each endpoint of the arbiter and how it answered just now ("ok, leader", "unreachable:
+     * connection refused"), in configuration order; empty where the arbiter has a single address (a witness, whose
+     * reachability the heartbeat already shows).
+     */
+    default java.util.Map<String, String> endpointHealth(Duration timeout) {
+        return java.util.Map.of();
+    }
+
     /** How long one call may take from now on (keepalive_time changed on reload). */
     default void setDeadline(Duration deadline) {
     }

@@ -20,6 +20,8 @@ import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -98,12 +100,12 @@ public final class KeeperMetrics {
                 .callback(cb -> cb.call(Duration.between(status.get().updatedAt(), clock.instant()).toMillis()
                         / 1000.0)).register(registry);
         if (witness) {
-            leaseTerm = Gauge.builder().name("keeper_lease_term").help("the witness lease's term as last seen")
+            leaseTerm = Gauge.builder().name("keeper_lease_term").help("the lease's term (fencing token) as last seen")
                     .register(registry);
             leaseValid = Gauge.builder().name("keeper_lease_valid")
                     .help("0 when this primary's write permission (lease or failsafe) ran out").register(registry);
             leaseHolder = Gauge.builder().name("keeper_lease_holder")
-                    .help("1 for the node_name that holds the witness lease").labelNames("holder")
+                    .help("1 for the node_name that holds the lease").labelNames("holder")
                     .register(registry);
         } else {
             leaseTerm = null;
@@ -115,6 +117,24 @@ public final class KeeperMetrics {
         JvmGarbageCollectorMetrics.builder().register(registry);
         JvmRuntimeInfoMetric.builder().register(registry);
         ProcessMetrics.builder().register(registry);
+    }
+
+    /**
+     * Exports the arbiter: keeper_arbiter_info{arbiter}, keeper_lease_expires_in_seconds (counted down on this
+     * node's clock from the last answer) and, for etcd, keeper_arbiter_endpoint_up{endpoint}, asked at each scrape.
+     */
+    public void watchArbiter(String arbiter, DoubleSupplier leaseSecondsLeft,
+                             Supplier<Map<String, String>> endpointHealth) {
+        Info.builder().name("keeper_arbiter_info").help("where the lease lives (witness or etcd endpoints)")
+                .labelNames("arbiter").register(registry).addLabelValues(arbiter);
+        GaugeWithCallback.builder().name("keeper_lease_expires_in_seconds")
+                .help("time left on the lease as last seen, by the arbiter's answer and this node's monotonic clock;"
+                        + " NaN before the first answer").callback(cb -> cb.call(leaseSecondsLeft.getAsDouble()))
+                .register(registry);
+        GaugeWithCallback.builder().name("keeper_arbiter_endpoint_up")
+                .help("1 when the etcd endpoint answered its status request at this scrape").labelNames("endpoint")
+                .callback(cb -> endpointHealth.get().forEach((endpoint, health) ->
+                        cb.call(health.startsWith("ok") ? 1 : 0, endpoint))).register(registry);
     }
 
     /** After every heartbeat run. */

@@ -130,6 +130,11 @@ public final class Keeper {
         return status;
     }
 
+    /** Seconds left on the lease as last seen (for /metrics); NaN without an arbiter or before its first answer. */
+    public double leaseSecondsLeft() {
+        return leaseWatch.secondsLeft(nanoTime.getAsLong());
+    }
+
     KeeperConfig config() {
         return config;
     }

@@ -31,7 +31,7 @@ final class LeaseWatch {
     private volatile boolean syncFlagSent;
     private volatile LeaseView view;
     /** When the witness answered {@link #view}, so its remaining time can be aged to the moment of the decision. */
-    private long seenNanos;
+    private volatile long seenNanos;
     private volatile LeaseState state = LeaseState.NO_ARBITER;
     private volatile String text = "";
     /** After synchronous replication was restored: the position the standby must reach before the flag clears. */
@@ -198,6 +198,15 @@ final class LeaseWatch {
     /** The lease as last seen ("held by node1, term 3, expires in 2400 ms") or why it could not be asked. */
     String text() {
         return text;
+    }
+
+    /** Seconds left on the lease as last seen, counted down on this node's clock; NaN before the first answer. */
+    double secondsLeft(long now) {
+        LeaseView seen = view;
+        if (seen == null) {
+            return Double.NaN;
+        }
+        return Math.max(0, seen.remaining().toNanos() - (now - seenNanos)) / 1e9;
     }
 
     /** The holder as last seen, "" when nobody holds it or the witness was never read. */

@@ -104,4 +104,25 @@ class KeeperMetricsTest {
         assertEquals(1.0, m.get("keeper_promotions_total"));
         assertTrue(m.get("keeper_replication_lag_bytes").isNaN());
     }
+
+    @Test
+    void theArbiterItsEndpointsAndTheTimeLeftOnTheLeaseAreExported() throws Exception {
+        KeeperStatus s = status("primary", "", "", "node1", 57, NOW);
+        KeeperMetrics metrics = new KeeperMetrics("node1", "1.1.0", true, () -> s, Clock.fixed(NOW, ZoneOffset.UTC));
+        Map<String, String> health = new java.util.LinkedHashMap<>();
+        health.put("http://e1:2379", "ok (etcd 3.4.23, leader)");
+        health.put("http://e2:2379", "unreachable: connection refused");
+        metrics.watchArbiter("etcd http://e1:2379,http://e2:2379 (prefix /keeper)", () -> 2.4, () -> health);
+        metrics.afterRun(s, Decision.WATCHING, Duration.ofMillis(4), null);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        metrics.write(PROTOBUF, out);
+        Map<String, Double> m = parse(new ByteArrayInputStream(out.toByteArray()));
+        assertEquals(1.0, m.get("keeper_arbiter_endpoint_up{endpoint=http://e1:2379}"), m.toString());
+        assertEquals(0.0, m.get("keeper_arbiter_endpoint_up{endpoint=http://e2:2379}"));
+        assertEquals(2.4, m.get("keeper_lease_expires_in_seconds"));
+        assertEquals(57.0, m.get("keeper_lease_term"));
+        assertEquals(1.0, m.get("keeper_lease_holder{holder=node1}"));
+        assertTrue(m.keySet().stream().anyMatch(k -> k.startsWith("keeper_arbiter_info")
+                && k.contains("arbiter=etcd http://e1:2379,http://e2:2379 (prefix /keeper)")), m.keySet().toString());
+    }
 }
