@@ -50,10 +50,12 @@ init_standby() {
 keeper_loop() {
   # Restart=always, like the systemd unit; exit code 2 (bad configuration) is final.
   while true; do
-    # setpriv execs java directly, so the java pid is the only process naming keeper.jar.
+    # setpriv execs java directly, so the java pid is the only process naming keeper.jar. The JVM flags
+    # are conf/keeper.service's: the tests run keeper as it ships.
     HOME=/var/lib/postgresql USER=postgres LOGNAME=postgres \
       setpriv --reuid=postgres --regid=postgres --init-groups \
-      java -jar /opt/keeper/keeper.jar run -c "$KEEPER_CONF" >> "$KEEPER_LOG" 2>&1
+      java -XX:+UseSerialGC -Xmx64m -Xss512k -XX:TieredStopAtLevel=1 \
+      -jar /opt/keeper/keeper.jar run -c "$KEEPER_CONF" >> "$KEEPER_LOG" 2>&1
     rc=$?
     echo "node.sh: keeper exited rc=$rc" >> "$KEEPER_LOG"
     [ "$rc" -eq 2 ] && break

@@ -86,6 +86,7 @@ class EtcdArbiterTest {
         assertEquals((double) term, metrics.get("keeper_lease_term"));
         assertTrue(metrics.get("keeper_lease_expires_in_seconds") > 0, metrics.toString());
         assertEquals(1.0, metrics.get("keeper_lease_holder{holder=node1}"));
+        printFootprint(node1, metrics);
 
         etcd.kill(1);
         ExecResult degraded = node1.keeper("status");
@@ -94,6 +95,21 @@ class EtcdArbiterTest {
                 degraded.getStdout());
         Await.until("/metrics to show etcd2 down", Duration.ofSeconds(10), () -> node1.metrics()
                 .get("keeper_arbiter_endpoint_up{endpoint=http://etcd2:2379}"), v -> v == 0.0);
+    }
+
+    /** RSS, and the time from the JVM's start to keeper's first look at its server, with the etcd arbiter. */
+    private static void printFootprint(PgNode node, Map<String, Double> metrics) {
+        java.util.regex.Matcher first = java.util.regex.Pattern.compile(
+                "(?m)^(\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\.\\d{3}) .*Local server 127\\.0\\.0\\.1:5432 is ")
+                .matcher(node.keeperLog());
+        assertTrue(first.find(), "keeper logged its first look at its server");
+        long firstLookMs = java.time.LocalDateTime.parse(first.group(1).replace(' ', 'T'))
+                .toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
+        long startMs = Math.round(metrics.get("process_start_time_seconds") * 1000);
+        System.out.printf("[measure] keeper with the etcd arbiter (JVM flags of conf/keeper.service): %.1f MiB"
+                        + " resident, %.1f MiB heap used; JVM start to first look at its server %d ms%n",
+                metrics.get("process_resident_memory_bytes") / 1048576.0,
+                metrics.get("jvm_memory_used_bytes{area=heap}") / 1048576.0, firstLookMs - startMs);
     }
 
     @Test

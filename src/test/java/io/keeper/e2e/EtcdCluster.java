@@ -23,6 +23,7 @@ import org.testcontainers.containers.output.Slf4jLogConsumer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.lifecycle.Startables;
 import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.MountableFile;
 
 /**
  * An etcd cluster of real etcd servers (Debian's etcd-server, from the node image), one container per member, on a
@@ -39,17 +40,23 @@ final class EtcdCluster implements AutoCloseable {
     private final List<String> names = new ArrayList<>();
     private final int[] hostPorts;
 
-    private EtcdCluster(Network network, int size, String extraFlags) {
+    private final String scheme;
+
+    private EtcdCluster(Network network, int size, String extraFlags, TestCertificates tls) {
+        this.scheme = tls == null ? "http" : "https";
         String initial = IntStream.rangeClosed(1, size).mapToObj(i -> "etcd" + i + "=http://etcd" + i + ":2380")
                 .collect(Collectors.joining(","));
         for (int i = 1; i <= size; i++) {
             String name = "etcd" + i;
             names.add(name);
             String command = "exec etcd --name " + name + " --data-dir /var/lib/etcd-e2e"
-                    + " --listen-client-urls http://0.0.0.0:2379 --advertise-client-urls http://" + name + ":2379"
+                    + " --listen-client-urls " + scheme + "://0.0.0.0:2379 --advertise-client-urls " + scheme + "://"
+                    + name + ":2379"
                     + " --listen-peer-urls http://0.0.0.0:2380 --initial-advertise-peer-urls http://" + name + ":2380"
                     + " --initial-cluster " + initial + " --initial-cluster-state new"
-                    + " --initial-cluster-token keeper-e2e " + extraFlags;
+                    + " --initial-cluster-token keeper-e2e " + extraFlags
+                    + (tls == null ? "" : " --cert-file /certs/server.crt --key-file /certs/server.key"
+                            + " --client-cert-auth --trusted-ca-file /certs/ca.pem");
             GenericContainer<?> member = new GenericContainer<>(DockerImageName.parse(KeeperImage.ensure()))
                     .withImagePullPolicy(image -> false)
                     .withLabel(PgPair.LABEL, "true")
@@ -64,8 +71,14 @@ final class EtcdCluster implements AutoCloseable {
                     })
                     .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("e2e." + name)))
                     // /health answers 200 only once the cluster has a leader: the members start together.
-                    .waitingFor(Wait.forHttp("/health").forPort(CLIENT_PORT).forStatusCode(200)
+                    .waitingFor(tls != null ? Wait.forListeningPort().withStartupTimeout(Duration.ofSeconds(90))
+                            : Wait.forHttp("/health").forPort(CLIENT_PORT).forStatusCode(200)
                             .withStartupTimeout(Duration.ofSeconds(90)));
+            if (tls != null) {
+                for (String file : new String[] {"server.crt", "server.key", "ca.pem"}) {
+                    member.withCopyFileToContainer(MountableFile.forHostPath(tls.file(file), 0644), "/certs/" + file);
+                }
+            }
             members.add(member);
         }
         hostPorts = new int[size];
@@ -78,7 +91,16 @@ final class EtcdCluster implements AutoCloseable {
 
     /** Like {@link #start(Network, int)}, with more etcd command-line flags for every member. */
     static EtcdCluster start(Network network, int size, String extraFlags) {
-        EtcdCluster cluster = new EtcdCluster(network, size, extraFlags);
+        return start(new EtcdCluster(network, size, extraFlags, null));
+    }
+
+    /** One member serving https only, to clients with a certificate signed by the CA of {@code certificates}. */
+    static EtcdCluster startWithTls(Network network, TestCertificates certificates) {
+        return start(new EtcdCluster(network, 1, "", certificates));
+    }
+
+    private static EtcdCluster start(EtcdCluster cluster) {
+        int size = cluster.members.size();
         try {
             Startables.deepStart(cluster.members).join();
             for (int i = 0; i < size; i++) {
@@ -97,14 +119,14 @@ final class EtcdCluster implements AutoCloseable {
 
     /** etcd_endpoints as keepers on the test network write it: http://etcd1:2379,http://etcd2:2379,... */
     String endpoints() {
-        return names.stream().map(n -> "http://" + n + ":" + CLIENT_PORT).collect(Collectors.joining(","));
+        return names.stream().map(n -> scheme + "://" + n + ":" + CLIENT_PORT).collect(Collectors.joining(","));
     }
 
     /** The members' client URLs as the test process reaches them, in member order. */
     List<URI> hostEndpoints() {
         List<URI> urls = new ArrayList<>();
         for (int i = 0; i < members.size(); i++) {
-            urls.add(URI.create("http://" + members.get(i).getHost() + ":" + hostPorts[i]));
+            urls.add(URI.create(scheme + "://" + members.get(i).getHost() + ":" + hostPorts[i]));
         }
         return urls;
     }

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keeper.config.EtcdSettings;
+import io.keeper.lease.Arbiters;
 import io.keeper.lease.EtcdLease;
 import io.keeper.lease.LeaseException;
 import io.keeper.lease.LeaseView;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.testcontainers.containers.Network;
 
 /**
@@ -64,8 +67,12 @@ class EtcdLeaseTest {
     }
 
     private EtcdLease lease(List<URI> endpoints, String user, String password) {
-        EtcdLease lease = new EtcdLease(new EtcdSettings(endpoints, "/keeper-e2e", user, password, "", "", ""),
-                DEADLINE, null);
+        return lease(new EtcdSettings(endpoints, "/keeper-e2e", user, password, "", "", ""));
+    }
+
+    /** A lease client as keeper opens it, TLS context included. */
+    private EtcdLease lease(EtcdSettings settings) {
+        EtcdLease lease = new EtcdLease(settings, DEADLINE, Arbiters.tls(settings));
         opened.add(lease);
         return lease;
     }
@@ -247,8 +254,12 @@ class EtcdLeaseTest {
                 failures++;
                 assertTrue(Duration.ofNanos(System.nanoTime() - killed).toSeconds() < 30, e.getMessage());
             }
-            LeaseView standby = node2.acquire(pair, "node2", TTL);
-            assertFalse(standby.heldBy("node2"), "the standby took the lease during the election");
+            try {
+                LeaseView standby = node2.acquire(pair, "node2", TTL);
+                assertFalse(standby.heldBy("node2"), "the standby took the lease during the election");
+            } catch (LeaseException e) {
+                // the standby cannot ask either while etcd elects: it cannot take the lease
+            }
         }
         LeaseView after = node2.read(pair);
         System.out.printf("[measure] etcd leader %s killed: renewals failed for %d ms (%d calls), lease %s%n",
@@ -301,6 +312,46 @@ class EtcdLeaseTest {
                     () -> lease(secured.hostEndpoints(), "", "").read(pair));
             System.out.printf("[measure] etcd with authentication: wrong password -> %s; no user -> %s%n",
                     refused.getMessage(), anonymous.getMessage());
+        } finally {
+            own.close();
+        }
+    }
+
+    @Test
+    void overTlsAClientCertificateSignedByTheRightAuthorityGetsTheLeaseAndAnythingElseIsRefused(@TempDir Path dir)
+            throws Exception {
+        TestCertificates certs = TestCertificates.create(dir);
+        Network own = Network.newNetwork();
+        try (EtcdCluster secured = EtcdCluster.startWithTls(own, certs)) {
+            List<URI> https = secured.hostEndpoints();
+            String ca = certs.file("ca.pem").toString();
+            String cert = certs.file("client.crt").toString();
+            String key = certs.file("client.key").toString();
+            long pair = newPair();
+            LeaseView held = Await.until("etcd to serve https", Duration.ofSeconds(30), () -> {
+                try {
+                    return lease(new EtcdSettings(https, "/keeper-e2e", "", "", ca, cert, key))
+                            .renew(pair, "node1", TTL, false);
+                } catch (LeaseException e) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            }, v -> v.heldBy("node1"));
+            assertTrue(held.term() > 0, held.describe());
+
+            LeaseException noCertificate = assertThrows(LeaseException.class,
+                    () -> lease(new EtcdSettings(https, "/keeper-e2e", "", "", ca, "", "")).read(pair));
+            LeaseException wrongAuthority = assertThrows(LeaseException.class,
+                    () -> lease(new EtcdSettings(https, "/keeper-e2e", "", "", certs.file("other-ca.pem").toString(),
+                            cert, key)).read(pair));
+            IllegalArgumentException notAKey = assertThrows(IllegalArgumentException.class,
+                    () -> Arbiters.tls(new EtcdSettings(https, "/keeper-e2e", "", "", ca, cert, cert)));
+            System.out.printf("[measure] etcd over TLS: no client certificate -> %s; server signed by another CA -> %s;"
+                    + " a certificate as etcd_key -> %s%n", noCertificate.getMessage(), wrongAuthority.getMessage(),
+                    notAKey.getMessage());
+            assertTrue(notAKey.getMessage().startsWith("etcd_key " + cert + ": not a PKCS#8 PEM key"),
+                    notAKey.getMessage());
+            assertTrue(noCertificate.getMessage().contains("no etcd endpoint answered"), noCertificate.getMessage());
+            assertTrue(wrongAuthority.getMessage().contains("no etcd endpoint answered"), wrongAuthority.getMessage());
         } finally {
             own.close();
         }

@@ -38,6 +38,11 @@ class SwitchoverTest {
         return gap;
     }
 
+    private static String tail(String log) {
+        String[] lines = log.split("\n");
+        return String.join("\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 25), lines.length));
+    }
+
     @Test
     void aSwitchoverThereAndBackLosesNoCommitAndNeedsNoRewind() throws Exception {
         try (PgPair pair = WitnessLeaseTest.startWithWitness(SwitchoverTest::withHttp)) {
@@ -66,18 +71,32 @@ class SwitchoverTest {
                 assertTrue(node2.isInRecovery());
                 assertFalse(node1.isInRecovery());
 
-                // The command SIGKILLed right after it recorded its request: the keepers, not the command, carry a
-                // switchover out, so it still happens, with one primary, a standby streaming from it, nothing lost.
+                // The command SIGKILLed right after it recorded its request on both servers (the loop looks at
+                // both: on one server only it is no request, and nothing happens): the keepers, not the command,
+                // carry a switchover out, so it still happens, with one primary, a standby streaming from it,
+                // nothing lost.
+                // The finished switchover's request is gone from both servers first, so the loop below sees the new one.
+                for (PgNode node : List.of(node1, node2)) {
+                    Await.until(node + " to drop the finished switchover's request", Duration.ofSeconds(30),
+                            () -> Sql.value(node, "SELECT coalesce(current_setting('keeper.switchover', true), '')"),
+                            String::isEmpty);
+                }
                 ExecResult killed = node1.run("bash", "-c", "java -jar /opt/keeper/keeper.jar switchover"
                         + " -c /etc/keeper/keeper.conf --yes > /tmp/switchover.out 2>&1 & pid=$!;"
-                        + " for i in $(seq 200); do psql -U postgres -XAtc \"select current_setting('keeper.switchover',"
-                        + " true)\" | grep -q id= && break; sleep 0.02; done; kill -9 $pid; echo killed after $i looks");
+                        + " q=\"select current_setting('keeper.switchover', true)\";"
+                        + " for i in $(seq 1500); do a=$(psql -U postgres -XAtc \"$q\");"
+                        + " b=$(PGPASSWORD=secret psql -h node2 -U postgres -d postgres -XAtc \"$q\");"
+                        + " [[ $a == *id=* && $b == *id=* ]] && break; sleep 0.02; done;"
+                        + " kill -9 $pid; echo killed after $i looks");
                 assertTrue(killed.getStdout().startsWith("killed after"), killed.getStdout() + killed.getStderr());
                 Thread.sleep(5000); // a request it recorded is carried out within about 2 s
                 PgNode primary = Await.until("one writable primary after the killed command", Duration.ofSeconds(90),
                         () -> node1.acceptsWrites() && node2.isInRecovery() ? node1
                                 : node2.acceptsWrites() && node1.isInRecovery() ? node2 : null, p -> p != null);
-                assertEquals(node2, primary, "the keepers carry out a recorded request without the command");
+                assertEquals(node2, primary, () -> "the keepers carry out a recorded request without the command ("
+                        + killed.getStdout().strip() + "; its output: " + node1.readFile("/tmp/switchover.out").orElse("")
+                        + ")\nnode1's keeper log ends:\n" + tail(node1.keeperLog()) + "\nnode2's keeper log ends:\n"
+                        + tail(node2.keeperLog()));
                 PgNode standby = primary == node1 ? node2 : node1;
                 pair.awaitStreaming(primary, standby, Duration.ofSeconds(60));
                 System.out.printf("[measure] switchover command SIGKILLed right after recording its request: %s is"

@@ -4,22 +4,26 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keeper.config.EtcdSettings;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.Executor;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
- * etcd's v3 API through its JSON gateway (POST /v3/...), with the JDK's HTTP client: no gRPC stack in keeper.
- * Every call goes to the endpoint that answered last; one that fails (no connection, a timeout, a member without a
- * leader) moves the call on to the next within the same deadline, and later calls start there.
+ * etcd's v3 API through its JSON gateway (POST /v3/...), with the JDK's HttpURLConnection (in java.base: no gRPC
+ * stack, no selector threads, TLS classes loaded only for https endpoints; connections are kept alive). Every call
+ * goes to the endpoint that answered last; one that fails (no connection, a timeout, a member without a leader)
+ * moves the call on to the next within the same deadline, and later calls start there. A request body is streamed
+ * with its length fixed, so the JDK never sends a POST twice by itself.
  */
 final class EtcdClient implements AutoCloseable {
 
@@ -32,21 +36,16 @@ final class EtcdClient implements AutoCloseable {
 
     private final EtcdSettings settings;
     private volatile Duration deadline;
-    private final HttpClient http;
+    private final SSLSocketFactory tls;
     private final ObjectMapper json = new ObjectMapper();
     private volatile int current;
     private volatile String token;
 
     /** @param deadline how long one call may take, all endpoints together */
-    EtcdClient(EtcdSettings settings, Duration deadline, SSLContext tls, Executor executor) {
+    EtcdClient(EtcdSettings settings, Duration deadline, SSLContext tls) {
         this.settings = settings;
         this.deadline = deadline;
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(deadline).executor(executor);
-        if (tls != null) {
-            b.sslContext(tls);
-        }
-        this.http = b.build();
+        this.tls = tls == null ? null : tls.getSocketFactory();
     }
 
     void setDeadline(Duration deadline) {
@@ -111,9 +110,6 @@ final class EtcdClient implements AutoCloseable {
             } catch (IOException e) {
                 failures.append(failures.isEmpty() ? "" : "; ").append(endpoints.get(at)).append(": ")
                         .append(describe(e, attempt));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new LeaseException("interrupted while asking etcd", null, e);
             }
         }
         current = (current + 1) % endpoints.size(); // the next call starts with another member
@@ -126,8 +122,7 @@ final class EtcdClient implements AutoCloseable {
      *
      * @throws IOException when the endpoint does not answer within {@code timeout}, described for people
      */
-    JsonNode postTo(URI endpoint, String path, ObjectNode body, Duration timeout)
-            throws IOException, InterruptedException, LeaseException {
+    JsonNode postTo(URI endpoint, String path, ObjectNode body, Duration timeout) throws IOException, LeaseException {
         try {
             if (!settings.user().isEmpty() && token == null) {
                 token = authenticate(endpoint, timeout);
@@ -139,8 +134,7 @@ final class EtcdClient implements AutoCloseable {
     }
 
     /** A token for etcd_user; a refusal (wrong password, unknown user) is not an endpoint failure: no retry. */
-    private String authenticate(URI endpoint, Duration timeout)
-            throws IOException, InterruptedException, LeaseException {
+    private String authenticate(URI endpoint, Duration timeout) throws IOException, LeaseException {
         ObjectNode body = object().put("name", settings.user()).put("password", settings.password());
         JsonNode answer = send(endpoint, "/v3/auth/authenticate", body, timeout);
         int code = answer.path("code").asInt(0);
@@ -155,25 +149,41 @@ final class EtcdClient implements AutoCloseable {
         return answer.get("token").asText();
     }
 
-    private JsonNode send(URI endpoint, String path, ObjectNode body, Duration timeout)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(endpoint.resolve(path)).timeout(timeout)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
+    private JsonNode send(URI endpoint, String path, ObjectNode body, Duration timeout) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) endpoint.resolve(path).toURL().openConnection();
+        if (c instanceof HttpsURLConnection https && tls != null) {
+            https.setSSLSocketFactory(tls);
+        }
+        int ms = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        c.setConnectTimeout(ms);
+        c.setReadTimeout(ms);
+        c.setRequestMethod("POST");
+        c.setUseCaches(false);
+        c.setDoOutput(true);
+        c.setRequestProperty("Content-Type", "application/json");
         String t = token;
         if (t != null && !path.equals("/v3/auth/authenticate")) {
-            request.header("Authorization", t);
+            c.setRequestProperty("Authorization", t);
         }
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        try {
-            return json.readTree(response.body());
-        } catch (IOException e) {
-            throw new IOException("HTTP " + response.statusCode() + " with a body that is not etcd's JSON", e);
+        byte[] bytes = json.writeValueAsBytes(body);
+        c.setFixedLengthStreamingMode(bytes.length);
+        try (OutputStream out = c.getOutputStream()) {
+            out.write(bytes);
+        }
+        int status = c.getResponseCode();
+        InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+        if (in == null) {
+            throw new IOException("HTTP " + status + " without a body");
+        }
+        try (in) {
+            return json.readTree(in);
+        } catch (JsonProcessingException e) {
+            throw new IOException("HTTP " + status + " with a body that is not etcd's JSON", e);
         }
     }
 
     private static String describe(IOException e, Duration attempt) {
-        if (e instanceof java.net.http.HttpTimeoutException) {
+        if (e instanceof java.net.SocketTimeoutException) {
             return "no answer within " + attempt.toMillis() + " ms";
         }
         if (e instanceof java.net.ConnectException) {
@@ -185,6 +195,6 @@ final class EtcdClient implements AutoCloseable {
 
     @Override
     public void close() {
-        // HttpClient has no close before Java 21; its threads are the shared executor's, stopped by the owner.
+        // Kept-alive connections are the JDK's, closed when idle.
     }
 }

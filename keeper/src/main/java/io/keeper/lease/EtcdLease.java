@@ -38,11 +38,11 @@ public final class EtcdLease implements Lease {
     public EtcdLease(EtcdSettings settings, Duration deadline, javax.net.ssl.SSLContext tls) {
         this.settings = settings;
         this.threads = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "etcd-client");
+            Thread t = new Thread(r, "etcd-health");
             t.setDaemon(true);
             return t;
         });
-        this.etcd = new EtcdClient(settings, deadline, tls, threads);
+        this.etcd = new EtcdClient(settings, deadline, tls);
     }
 
     private record Kv(String value, long create, long mod, long lease) {
@@ -197,7 +197,7 @@ public final class EtcdLease implements Lease {
         return health;
     }
 
-    private String health(URI endpoint, Duration timeout) throws InterruptedException {
+    private String health(URI endpoint, Duration timeout) {
         try {
             JsonNode status = etcd.postTo(endpoint, "/v3/maintenance/status", etcd.object(), timeout);
             if (status.path("code").asInt(0) != 0) {
@@ -335,10 +335,17 @@ public final class EtcdLease implements Lease {
         return txnAnswer.path("succeeded").asBoolean(false);
     }
 
-    /** A transaction lost its race: the etcd lease granted for it goes, and the lease is as the answer shows it. */
+    /**
+     * A transaction's compares failed: the etcd lease granted for it goes, and the lease is as the answer shows it.
+     * Unless {@code alive} already carries that etcd lease: then this very transaction had succeeded on an endpoint
+     * whose answer was lost, and the client sent it again to the next one; the lease is ours and stays.
+     */
     private LeaseView lost(JsonNode txnAnswer, long cluster, long grantedId) throws LeaseException {
-        revoke(grantedId);
-        return view(failureSnapshot(txnAnswer, cluster), null);
+        Snapshot s = failureSnapshot(txnAnswer, cluster);
+        if (s.alive() == null || s.alive().lease() != grantedId) {
+            revoke(grantedId);
+        }
+        return view(s, null);
     }
 
     private static long revision(JsonNode answer) {
