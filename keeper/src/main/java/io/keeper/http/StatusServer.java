@@ -15,7 +15,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -31,8 +32,25 @@ public final class StatusServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
     /** A status older than this many heartbeat intervals means the heartbeat is stuck. */
     static final int STALE_AFTER_INTERVALS = 3;
+    /** Threads kept for the checks; more start while slow clients hold these, up to MAX_THREADS. */
     private static final int THREADS = 2;
-    private static final int BACKLOG = 16;
+    /** HAProxy's checks of both nodes plus monitoring fit many times over; beyond it a connection is closed. */
+    static final int MAX_THREADS = 64;
+    private static final int BACKLOG = 64;
+    /** Seconds a client has to send its request, and to take the answer, before the JDK's server drops it. */
+    static final long MAX_REQUEST_SECONDS = 2;
+    private static final long MAX_RESPONSE_SECONDS = 5;
+
+    static {
+        // The JDK's server reads a request on the thread that then answers it, and without these limits a client
+        // that never finishes its request holds that thread for ever. Read once, when its first server starts.
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", String.valueOf(MAX_REQUEST_SECONDS));
+        }
+        if (System.getProperty("sun.net.httpserver.maxRspTime") == null) {
+            System.setProperty("sun.net.httpserver.maxRspTime", String.valueOf(MAX_RESPONSE_SECONDS));
+        }
+    }
 
     private final String listen;
     private final InetSocketAddress address;
@@ -130,7 +148,8 @@ public final class StatusServer implements AutoCloseable {
             throw new IOException("cannot listen on " + listen + " for the status HTTP server: " + e.getMessage(), e);
         }
         AtomicInteger threadCount = new AtomicInteger();
-        executor = Executors.newFixedThreadPool(THREADS, r -> {
+        // A slow or idle client holds one thread until MAX_REQUEST_SECONDS have passed; the checks get others.
+        executor = new ThreadPoolExecutor(THREADS, MAX_THREADS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "http-status-" + threadCount.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -204,7 +223,7 @@ public final class StatusServer implements AutoCloseable {
             return endpoint.answer(status.get(), clock.instant(), staleAfter);
         } catch (RuntimeException e) {
             LOG.warn("Status HTTP server could not answer {} {}", method, path, e);
-            return new Endpoint.Answer(500, Map.of("error", "internal error: " + e));
+            return new Endpoint.Answer(500, Map.of("error", "internal error (keeper's log has the details)"));
         }
     }
 

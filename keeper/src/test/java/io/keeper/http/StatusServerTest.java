@@ -17,6 +17,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.ArrayList;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
@@ -217,7 +220,38 @@ class StatusServerTest {
         }, INTERVAL);
         server.start();
         assertEquals(500, get("/primary").statusCode());
-        assertEquals(500, get("/primary").statusCode());
+        HttpResponse<String> again = get("/primary");
+        assertEquals(500, again.statusCode());
+        assertFalse(again.body().contains("boom") || again.body().contains("Exception"), again.body());
+    }
+
+    @Test
+    void clientsThatNeverFinishTheirRequestDoNotBlockTheChecksAndAreDropped() throws Exception {
+        start(primary());
+        List<java.net.Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 50; i++) { // as HAProxy would see it: 50 connections with half a request each
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port());
+                socket.getOutputStream().write("GET /primary HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                slow.add(socket);
+            }
+            Thread.sleep(200); // the server has taken them all
+            long begin = System.nanoTime();
+            HttpResponse<String> check = get("/primary");
+            long ms = Duration.ofNanos(System.nanoTime() - begin).toMillis();
+            System.out.printf("[measure] GET /primary with 50 unfinished requests open: %d ms%n", ms);
+            assertEquals(200, check.statusCode());
+            assertTrue(ms < 2000, "answered after " + ms + " ms");
+            // The server drops each after MAX_REQUEST_SECONDS (its timer looks once a second).
+            java.net.Socket first = slow.get(0);
+            first.setSoTimeout((int) (StatusServer.MAX_REQUEST_SECONDS * 1000 + 5000));
+            assertEquals(-1, first.getInputStream().read(), "an unfinished request is dropped");
+        } finally {
+            for (java.net.Socket socket : slow) {
+                socket.close();
+            }
+        }
     }
 
     @Test
