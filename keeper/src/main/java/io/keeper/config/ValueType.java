@@ -48,8 +48,9 @@ public enum ValueType {
             case STRING:
                 return raw;
             case NAME:
-                if (raw.isBlank() || raw.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
-                    throw new IllegalArgumentException("a node name must be non-empty and without spaces");
+                if (!NODE_NAME_PATTERN.matcher(raw).matches()) {
+                    throw new IllegalArgumentException("a node name is 1 to 63 characters: ASCII letters, digits, '_',"
+                            + " '-' and '.', starting with a letter or digit (e.g. db1 or pg-east.example)");
                 }
                 return raw;
             case CONNINFO:
@@ -100,6 +101,10 @@ public enum ValueType {
                 throw new IllegalStateException(name());
         }
     }
+
+    /** The documented node_name character set: it goes into SQL, application_name, logs and label values. */
+    static final java.util.regex.Pattern NODE_NAME_PATTERN =
+            java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
     /** http://host:port URLs, comma separated; each is checked and named when wrong. */
     static List<URI> parseUrls(String raw) {

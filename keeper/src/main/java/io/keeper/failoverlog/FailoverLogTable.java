@@ -18,6 +18,8 @@ import java.util.Set;
 public final class FailoverLogTable {
 
     private final String table;
+    /** The name as SQL text, quoted by the server (quote_ident) the first time a connection is at hand. */
+    private volatile String quoted;
 
     /** table is a validated, lower-case, optionally schema-qualified name (see ValueType.TABLE_NAME). */
     public FailoverLogTable(String table) {
@@ -28,9 +30,33 @@ public final class FailoverLogTable {
         return table;
     }
 
+    /**
+     * The name as it goes into SQL text, each part quoted by the server itself, so that a reserved word (order,
+     * user) works as a table or schema name and nothing keeper builds can change the statement.
+     */
+    String sqlName(Connection c) throws SQLException {
+        String q = quoted;
+        if (q == null) {
+            try (PreparedStatement st = c.prepareStatement("SELECT string_agg(quote_ident(part), '.' ORDER BY n)"
+                    + " FROM unnest(string_to_array(?, '.')) WITH ORDINALITY AS t(part, n)")) {
+                st.setString(1, table);
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    q = rs.getString(1);
+                }
+            }
+            quoted = q;
+        }
+        return q;
+    }
+
     /** The table definition; sql/failover_log.sql holds the same text for the default name. */
     public String ddl() {
-        return "CREATE TABLE IF NOT EXISTS " + table + " (\n"
+        return ddl(table);
+    }
+
+    private static String ddl(String name) {
+        return "CREATE TABLE IF NOT EXISTS " + name + " (\n"
                 + "    unixtime         bigint      NOT NULL,\n"
                 + "    host             text        NOT NULL,\n"
                 + "    event            text        NOT NULL DEFAULT 'promoted',\n"
@@ -44,13 +70,14 @@ public final class FailoverLogTable {
     }
 
     /** Columns added after keeper 1.0, so a table created by an older keeper gains them on the primary. */
-    String upgrade() {
-        return "ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS term bigint";
+    private static String upgrade(String name) {
+        return "ALTER TABLE " + name + " ADD COLUMN IF NOT EXISTS term bigint";
     }
 
     public boolean exists(Connection c) throws SQLException {
+        String name = sqlName(c);
         try (PreparedStatement st = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            st.setString(1, table);
+            st.setString(1, name);
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1);
@@ -63,18 +90,19 @@ public final class FailoverLogTable {
      * synchronous_commit = local so a dead synchronous standby cannot make it hang.
      */
     public boolean createIfMissing(Connection c) throws SQLException {
+        String name = sqlName(c);
         if (exists(c)) {
             if (!hasColumn(c, "term")) {
-                inLocalCommitTransaction(c, st -> st.execute(upgrade()));
+                inLocalCommitTransaction(c, st -> st.execute(upgrade(name)));
             }
             return false;
         }
         inLocalCommitTransaction(c, st -> {
-            int dot = table.indexOf('.');
+            int dot = name.indexOf('.');
             if (dot > 0) {
-                st.execute("CREATE SCHEMA IF NOT EXISTS " + table.substring(0, dot));
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + name.substring(0, dot));
             }
-            st.execute(ddl());
+            st.execute(ddl(name));
         });
         return true;
     }
@@ -82,7 +110,7 @@ public final class FailoverLogTable {
     private boolean hasColumn(Connection c, String column) throws SQLException {
         try (PreparedStatement st = c.prepareStatement("SELECT count(*) FROM pg_attribute"
                 + " WHERE attrelid = to_regclass(?) AND attname = ? AND NOT attisdropped")) {
-            st.setString(1, table);
+            st.setString(1, sqlName(c));
             st.setString(2, column);
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
@@ -101,8 +129,9 @@ public final class FailoverLogTable {
     public FailoverLogEntry insert(Connection c, String host, String event, Integer timeline, String lsn,
                                    String previousPrimary, String reason, Long term) throws SQLException {
         long[] unixtime = new long[1];
+        String name = sqlName(c);
         inLocalCommitTransaction(c, st -> {
-            try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + table
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + name
                     + " (unixtime, host, event, timeline, lsn, previous_primary, reason, term)"
                     + " VALUES (floor(extract(epoch FROM now()))::bigint, ?, ?, ?, ?::pg_lsn, ?, ?, ?) RETURNING unixtime")) {
                 ins.setString(1, host);
@@ -125,7 +154,7 @@ public final class FailoverLogTable {
     public List<FailoverLogEntry> readAll(Connection c) throws SQLException {
         List<FailoverLogEntry> rows = new ArrayList<>();
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT * FROM " + table + " ORDER BY unixtime DESC")) {
+             ResultSet rs = st.executeQuery("SELECT * FROM " + sqlName(c) + " ORDER BY unixtime DESC")) {
             Set<String> columns = columns(rs.getMetaData());
             while (rs.next()) {
                 rows.add(new FailoverLogEntry(rs.getLong("unixtime"), rs.getString("host"),

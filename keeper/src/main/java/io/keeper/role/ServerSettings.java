@@ -45,8 +45,11 @@ public final class ServerSettings {
                 + "', true), ''), false)");
     }
 
-    /** A string literal for ALTER SYSTEM, which takes no bind parameters. */
+    /**
+     * A string literal for ALTER SYSTEM, which takes no bind parameters: an escape string (E'...'), whose backslashes
+     * mean the same whatever standard_conforming_strings is, with quotes and backslashes doubled.
+     */
     static String literal(String value) {
-        return "'" + value.replace("'", "''") + "'";
+        return "E'" + value.replace("\0", "").replace("\\", "\\\\").replace("'", "''") + "'";
     }
 }

@@ -218,4 +218,13 @@ class KeeperConfigTest {
                 + "etcd_password = 'other'\n");
         assertEquals(List.of("etcd_password"), c.restartRequiredChanges(changed));
     }
+
+    @Test
+    void nodeNamesAreLimitedToADocumentedCharacterSet() throws Exception {
+        assertEquals("pg-east.example_1", load(REQUIRED + "node_name = 'pg-east.example_1'").nodeName());
+        for (String bad : List.of("'node 1'", "'-lead'", "'n\u00f6de'", "'x'';DROP'", "'" + "a".repeat(64) + "'")) {
+            String p = problems(REQUIRED + "node_name = " + bad + "\n").get(0);
+            assertTrue(p.contains("invalid value for node_name") && p.contains("ASCII letters, digits"), p);
+        }
+    }
 }
