@@ -5,6 +5,7 @@ import io.keeper.aftercommand.AfterCommandRunner;
 import io.keeper.config.ConfigException;
 import io.keeper.config.Durations;
 import io.keeper.config.KeeperConfig;
+import io.keeper.config.Secrets;
 import io.keeper.failoverlog.FailoverLogTable;
 import io.keeper.heartbeat.HeartbeatSchedule;
 import io.keeper.http.StatusServer;
@@ -244,7 +245,7 @@ public final class KeeperService implements AutoCloseable {
             LOG.info("Event {}: no after_command configured", event);
             return;
         }
-        afterCommands.submit(new AfterCommand(c.afterCommand(), c.afterCommandTimeout()), env);
+        afterCommands.submit(new AfterCommand(c.afterCommand(), Secrets.mask(c.afterCommand()), c.afterCommandTimeout()), env);
     }
 
     /** Re-reads the configuration file (SIGHUP); on error the running configuration stays. */

@@ -24,7 +24,11 @@ public final class AfterCommand {
     /** How long to wait for the rest of the output once the shell has exited. */
     static final Duration OUTPUT_DRAIN = Duration.ofSeconds(1);
 
+    /** Variables keeper's own environment may hold that carry a secret; the command never gets them. */
+    static final java.util.List<String> SECRET_VARIABLES = java.util.List.of("PGPASSWORD");
+
     private final String command;
+    private final String shown;
     private final Duration timeout;
     private final String shell;
 
@@ -33,15 +37,25 @@ public final class AfterCommand {
      * @param timeout how long the command may run before its process tree is killed; must be positive
      */
     public AfterCommand(String command, Duration timeout) {
-        this(command, timeout, DEFAULT_SHELL);
+        this(command, command, timeout, DEFAULT_SHELL);
+    }
+
+    /** @param shown the command as the log shows it (with any password in it masked) */
+    public AfterCommand(String command, String shown, Duration timeout) {
+        this(command, shown, timeout, DEFAULT_SHELL);
     }
 
     AfterCommand(String command, Duration timeout, String shell) {
+        this(command, command, timeout, shell);
+    }
+
+    private AfterCommand(String command, String shown, Duration timeout, String shell) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("after_command timeout must be positive, got " + timeout);
         }
         this.command = command == null ? "" : command;
+        this.shown = shown == null ? this.command : shown;
         this.timeout = timeout;
         this.shell = shell;
     }
@@ -66,7 +80,7 @@ public final class AfterCommand {
         }
         Map<String, String> env = extraEnv == null ? Map.of() : extraEnv;
         String tag = "after_command[" + Objects.requireNonNullElse(env.get("KEEPER_EVENT"), "-") + "]";
-        LOG.info("{} starting: {} (timeout {} ms)", tag, command, timeout.toMillis());
+        LOG.info("{} starting: {} (timeout {} ms)", tag, shown, timeout.toMillis());
         long startNanos = System.nanoTime();
         Process process;
         try {
@@ -100,6 +114,7 @@ public final class AfterCommand {
     private ProcessBuilder processBuilder(Map<String, String> extraEnv) {
         ProcessBuilder builder = new ProcessBuilder(shell, "-c", command).redirectInput(NO_INPUT);
         Map<String, String> environment = builder.environment();
+        SECRET_VARIABLES.forEach(environment::remove);
         extraEnv.forEach((name, value) -> {
             // The process environment cannot hold nulls; a missing value simply leaves the variable out.
             if (name != null && value != null) {

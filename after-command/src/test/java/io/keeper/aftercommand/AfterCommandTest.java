@@ -113,6 +113,20 @@ class AfterCommandTest {
     }
 
     @Test
+    void neverPassesAPasswordFromKeepersEnvironmentAndLogsTheCommandAsShown() throws Exception {
+        assertEquals("from-keepers-environment", System.getenv("PGPASSWORD"), "the pom sets it for this test");
+        Path out = dir.resolve("env.txt");
+        AfterCommandResult result = new AfterCommand("env > \"$OUT\" # password=hunter2", "env > \"$OUT\" # password=****",
+                GENEROUS).run(Map.of("KEEPER_EVENT", "promoted", "OUT", out.toString()));
+        assertTrue(result.succeeded(), result.toString());
+        List<String> env = Files.readAllLines(out);
+        assertTrue(env.stream().noneMatch(line -> line.startsWith("PGPASSWORD=")), env.toString());
+        assertTrue(env.contains("KEEPER_EVENT=promoted"), env.toString());
+        assertTrue(logged(Level.INFO, "starting: env > \"$OUT\" # password=****"));
+        assertTrue(log.list.stream().noneMatch(e -> e.getFormattedMessage().contains("hunter2")));
+    }
+
+    @Test
     void logsStartAndExitWithElapsedTime() {
         new AfterCommand("true", GENEROUS).run(Map.of("KEEPER_EVENT", "promote"));
 

@@ -183,7 +183,7 @@ public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partne
             case PARTNER_CONNINFO: return partnerConninfo.masked();
             case KEEPALIVE_TIME: return Durations.format(keepaliveTime);
             case KEEPALIVE_COUNT: return String.valueOf(keepaliveCount);
-            case AFTER_COMMAND: return afterCommand;
+            case AFTER_COMMAND: return Secrets.mask(afterCommand);
             case AFTER_COMMAND_TIMEOUT: return Durations.format(afterCommandTimeout);
             case FAILOVER_LOG_TABLE: return failoverLogTable;
             case WITNESS_CONNINFO: return witnessConninfo.map(Conninfo::masked).orElse("");

@@ -3,6 +3,7 @@ package io.keeper.guard;
 import io.keeper.aftercommand.AfterCommand;
 import io.keeper.aftercommand.AfterCommandResult;
 import io.keeper.config.KeeperConfig;
+import io.keeper.config.Secrets;
 import io.keeper.failoverlog.FailoverLogTable;
 import io.keeper.heartbeat.JdbcServerProbe;
 import io.keeper.heartbeat.PgSession;
@@ -96,7 +97,8 @@ public final class BootGuard {
         vars.put("KEEPER_PARTNER", config.partnerConninfo().address());
         vars.put("KEEPER_TIMELINE", String.valueOf(facts.timeline()));
         vars.put("KEEPER_LSN", "");
-        AfterCommandResult r = new AfterCommand(config.afterCommand(), config.afterCommandTimeout()).run(vars);
+        AfterCommandResult r = new AfterCommand(config.afterCommand(), Secrets.mask(config.afterCommand()),
+                config.afterCommandTimeout()).run(vars);
         String how = r.startError() != null ? "could not start: " + r.startError()
                 : r.timedOut() ? "killed after " + r.elapsed().toMillis() + " ms" : "exit code " + r.exitCode();
         return "after_command (KEEPER_EVENT=fenced): " + how;

@@ -227,4 +227,12 @@ class KeeperConfigTest {
             assertTrue(p.contains("invalid value for node_name") && p.contains("ASCII letters, digits"), p);
         }
     }
+
+    @Test
+    void aPasswordInsideAfterCommandIsMaskedWhenShown() throws Exception {
+        KeeperConfig c = load(REQUIRED + "after_command = 'psql \"host=db password=hunter2\" -c \"select 1\"'\n");
+        String all = String.join("\n", c.describe());
+        assertFalse(all.contains("hunter2"), all);
+        assertTrue(c.afterCommand().contains("hunter2"), "the command itself is unchanged");
+    }
 }
