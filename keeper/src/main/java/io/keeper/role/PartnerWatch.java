@@ -17,6 +17,7 @@ final class PartnerWatch {
 
     private final String address;
     private final LongSupplier nanoTime;
+    private final RepeatedLog repeated;
     private int failures;
     private long firstFailureNanos;
     private String lastFailure = "";
@@ -28,6 +29,7 @@ final class PartnerWatch {
     PartnerWatch(String address, LongSupplier nanoTime) {
         this.address = address;
         this.nanoTime = nanoTime;
+        this.repeated = new RepeatedLog(nanoTime);
     }
 
     /**
@@ -43,9 +45,12 @@ final class PartnerWatch {
             }
             failures = 0;
             if (!probe.answered()) {
-                LOG.warn("Partner {} is alive but refused keeper's probe: {}. Check partner_conninfo;"
-                        + " this is never counted toward a failover", address, probe.reason());
+                if (repeated.due("refused " + probe.outcome())) {
+                    LOG.warn("Partner {} is alive but refused keeper's probe: {}. Check partner_conninfo;"
+                            + " this is never counted toward a failover{}", address, probe.reason(), repeated.summary());
+                }
             } else {
+                repeated.reset();
                 noteRole(probe.state());
             }
             return;
@@ -59,7 +64,14 @@ final class PartnerWatch {
         }
         failures++;
         lastFailure = probe.reason();
-        LOG.warn("Partner {} unreachable ({}/{}): {}", address, failures, threshold, lastFailure);
+        // Every failure up to the threshold is told; after it, a line when the reason's kind changes and a summary.
+        if (failures <= threshold) {
+            repeated.reset();
+            LOG.warn("Partner {} unreachable ({}/{}): {}", address, failures, threshold, lastFailure);
+        } else if (repeated.due("unreachable " + probe.outcome())) {
+            LOG.warn("Partner {} still unreachable ({} probes in a row, threshold {}): {}{}", address, failures,
+                    threshold, lastFailure, repeated.summary());
+        }
     }
 
     private void noteRole(ServerState state) {

@@ -33,6 +33,8 @@ final class RoleActions {
     String reasonOverride;
     boolean demotedForReal;
     private String lastRule = "";
+    /** Refusals and an unavailable local server repeat at every run; they are logged as RepeatedLog says. */
+    private final RepeatedLog repeated;
     /** While paused: the rule the pause held back in the last run, so each change is logged once. */
     private String lastHeldBack = "";
     volatile ServerState lastLocal;
@@ -52,6 +54,7 @@ final class RoleActions {
         this.demoter = demoter;
         this.events = events;
         this.nanoTime = nanoTime;
+        this.repeated = new RepeatedLog(nanoTime);
     }
 
     int rejoinAttemptsLeft() {
@@ -90,6 +93,14 @@ final class RoleActions {
     }
 
     Decision act(RoleRules.Verdict verdict, Keeper.Observation seen, Facts f) {
+        Decision d = actOn(verdict, seen, f);
+        if (d != Decision.PROMOTION_BLOCKED && d != Decision.LOCAL_UNAVAILABLE) {
+            repeated.reset(); // the repeated state ended: when it comes back, its first line shows again
+        }
+        return d;
+    }
+
+    private Decision actOn(RoleRules.Verdict verdict, Keeper.Observation seen, Facts f) {
         reasonOverride = null;
         demotedForReal = false;
         ServerState me = seen.me().answered() ? seen.me().state() : null;
@@ -124,8 +135,10 @@ final class RoleActions {
             case SWITCH_OVER:
                 return switchovers.switchOver(me, keeper.switchoverRequest());
             case WAIT_FOR_LOCAL:
-                LOG.warn("Local server {} is not available ({}); not acting until it answers",
-                        keeper.config().myConninfo().address(), f.text().local());
+                if (repeated.due("local unavailable")) {
+                    LOG.warn("Local server {} is not available ({}); not acting until it answers{}",
+                            keeper.config().myConninfo().address(), f.text().local(), repeated.summary());
+                }
                 return Decision.LOCAL_UNAVAILABLE;
             case REFUSE_PROMOTION:
                 return refuse(reason);
@@ -166,8 +179,11 @@ final class RoleActions {
         }
     }
 
+    /** Logs the refusal when it starts, when the rule behind it changes, and at each summary interval. */
     Decision refuse(String why) {
-        LOG.warn("Not promoting: {}", why);
+        if (repeated.due("not promoting: " + lastRule)) {
+            LOG.warn("Not promoting: {}{}", why, repeated.summary());
+        }
         return Decision.PROMOTION_BLOCKED;
     }
 

@@ -432,4 +432,38 @@ class KeeperTest {
         assertEquals("*", standby.savedSyncNames);
         assertEquals(List.of("promoted", "sync_disabled"), events.stream().map(e -> e.get("KEEPER_EVENT")).toList());
     }
+
+    @Test
+    void aTwelveHourOutageWritesFewLinesWhileTheStatusStaysExact() throws Exception {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.keeper");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        root.addAppender(lines);
+        try {
+            start(FakeLocalServer.standby(), 3);
+            // Seen as primary far ahead of this standby: maximum_lag_on_failover blocks the promotion at every run.
+            tick(ProbeResult.answered(new ServerState(false, 1, "0/9000000", 7L, "", "", 1), Duration.ofMillis(3)));
+            int runs = 12 * 3600;
+            for (int i = 1; i <= runs; i++) {
+                assertEquals(i < 3 ? Decision.WATCHING : Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD));
+            }
+            assertEquals(runs, keeper.status().consecutiveFailures(), "the status counts every probe");
+            assertTrue(keeper.status().lastReason().contains("maximum_lag_on_failover"), keeper.status().lastReason());
+            long warnings = lines.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN).count();
+            System.out.printf("[measure] 12 h of a dead partner at 1 s probes, promotion blocked: %d log lines (%d WARN)%n",
+                    lines.list.size(), warnings);
+            assertTrue(lines.list.size() < 1000, lines.list.size() + " lines");
+            assertTrue(lines.list.stream().anyMatch(e -> e.getFormattedMessage().startsWith("Not promoting: ")));
+            assertTrue(lines.list.stream().anyMatch(e -> e.getFormattedMessage().contains("still unreachable (")
+                    && e.getFormattedMessage().contains("more time(s) since the last line")));
+            lines.list.clear();
+            tick(PARTNER_PRIMARY);
+            tick(PARTNER_DEAD);
+            assertTrue(lines.list.stream().anyMatch(e -> e.getFormattedMessage().contains("answered again after "
+                    + runs + " failed probe(s)")), "the end of the outage is told at once");
+        } finally {
+            root.detachAppender(lines);
+        }
+    }
 }
