@@ -134,13 +134,16 @@ class FailoverTest {
     }
 
     @Test
-    void aWrongPasswordIsReportedAtEveryRunAndNeverLeadsToPromotion() throws Exception {
+    void aWrongPasswordIsReportedWhenItStartsAndNeverLeadsToPromotion() throws Exception {
         try (PgPair pair = PgPair.start(node -> node.equals("node2")
                 ? KeeperConf.defaults(node).withString("partner_conninfo",
                         "host=node1 port=5432 dbname=postgres user=postgres password=wrong-password")
                 : KeeperConf.defaults(node))) {
-            Await.until("node2's keeper to report the refused login three times", Duration.ofSeconds(60),
-                    () -> Sql.count(pair.node2().keeperLog(), "password authentication failed") >= 3);
+            Await.until("node2's keeper to report the refused login", Duration.ofSeconds(60),
+                    () -> Sql.count(pair.node2().keeperLog(), "password authentication failed") >= 1);
+            Thread.sleep(3000); // three more runs refused the same way: a repeated state is not logged at each run
+            assertEquals(1, Sql.count(pair.node2().keeperLog(), "password authentication failed"),
+                    pair.node2().keeperLog());
             assertTrue(pair.node2().isInRecovery());
 
             pair.node1().killHost();

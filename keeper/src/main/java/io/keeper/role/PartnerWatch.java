@@ -18,6 +18,7 @@ final class PartnerWatch {
     private final String address;
     private final LongSupplier nanoTime;
     private final RepeatedLog repeated;
+    private final RepeatedLog foreignLog;
     private int failures;
     private long firstFailureNanos;
     private String lastFailure = "";
@@ -30,6 +31,7 @@ final class PartnerWatch {
         this.address = address;
         this.nanoTime = nanoTime;
         this.repeated = new RepeatedLog(nanoTime);
+        this.foreignLog = new RepeatedLog(nanoTime);
     }
 
     /**
@@ -88,15 +90,18 @@ final class PartnerWatch {
         }
     }
 
-    /** A partner from another cluster is a configuration error: logged at every run, promotion blocked for good. */
+    /**
+     * A partner from another cluster is a configuration error: promotion blocked for good; logged when found and
+     * then at each summary interval.
+     */
     void checkCluster(long mine, ProbeResult probe) {
         if (probe.answered() && probe.state().systemIdentifier() != mine) {
             foreignCluster = probe.state().systemIdentifier();
         }
-        if (foreignCluster != null) {
+        if (foreignCluster != null && foreignLog.due("foreign " + foreignCluster)) {
             LOG.error("Partner {} belongs to a different cluster (system_identifier {}, this node {}): fix"
-                    + " partner_conninfo; keeper will never promote this node while it runs", address, foreignCluster,
-                    mine);
+                    + " partner_conninfo; keeper will never promote this node while it runs{}", address, foreignCluster,
+                    mine, foreignLog.summary());
         }
     }
 
