@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
 public final class PgPass {
 
     private static final Logger LOG = LoggerFactory.getLogger(PgPass.class);
+    /** Files already warned about: every reconnect looks the file up again, the warning is said once per file. */
+    private static final Set<Path> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private PgPass() {
     }
@@ -28,9 +30,13 @@ public final class PgPass {
             return Optional.empty();
         }
         if (openToOthers(path)) {
-            LOG.warn("Password file {} has group or world access; ignored, as libpq does (chmod 0600 {})", path, path);
+            if (WARNED.add(path)) {
+                LOG.warn("Password file {} has group or world access; ignored, as libpq does (chmod 0600 {})", path,
+                        path);
+            }
             return Optional.empty();
         }
+        WARNED.remove(path); // fixed: should it open up again, that is said again
         return Optional.of(path);
     }
 

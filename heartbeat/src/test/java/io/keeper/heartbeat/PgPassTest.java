@@ -118,6 +118,30 @@ class PgPassTest {
     }
 
     @Test
+    void theAccessWarningIsSaidOncePerFileNotAtEveryReconnect() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PgPass.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        try {
+            Path file = Files.writeString(dir.resolve("shared"), "*:*:*:*:pw\n");
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+            for (int i = 0; i < 5; i++) {
+                assertTrue(PgPass.locate(file.toString(), java.util.Map.of()).isEmpty());
+            }
+            assertEquals(1, lines.list.size(), lines.list.toString());
+            privateFile(file);
+            assertTrue(PgPass.locate(file.toString(), java.util.Map.of()).isPresent());
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            assertTrue(PgPass.locate(file.toString(), java.util.Map.of()).isEmpty());
+            assertEquals(2, lines.list.size(), "opened up again after a fix: said again");
+        } finally {
+            logger.detachAppender(lines);
+        }
+    }
+
+    @Test
     void thePasswordEndsAtTheNextUnescapedColon() throws Exception {
         Path file = privateFile(Files.writeString(dir.resolve("colon"), "*:*:*:*:pw:trailing\n"));
         assertEquals(java.util.Optional.of("pw"), PgPass.lookup(file, "h", 5432, "d", "u"));
