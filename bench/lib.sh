@@ -8,8 +8,8 @@
 set -uo pipefail
 
 BENCH_LABEL=io.keeper.bench
-# SET names one set of containers: its containers are SET-node1, SET-node2, SET-node3 and SET-client
-# on the network SET-net, labelled io.keeper.bench=SET. The failover runs use "kb"; keeper's
+# SET names one set of containers: its containers are SET-node1, SET-node2, SET-node3 (or SET-etcd1..3) and
+# SET-client on the network SET-net, labelled io.keeper.bench=SET. The failover runs use "kb"; keeper's
 # footprint runs beside them as "kbf" (see bench/footprint.sh), on its own network.
 SET=${SET:-kb}
 NET=$SET-net
@@ -37,10 +37,11 @@ SUBNET_PREFIX=${SUBNET_PREFIX:-10.213.213}
 new_network() {
   docker network create --internal --subnet "$SUBNET_PREFIX.0/24" --label "$BENCH_LABEL=$SET" "$NET" >/dev/null
 }
+# etcd1..etcd3: the etcd members of keeper's split-brain runs with etcd (bench/peers/keeper-etcd.sh).
 ip_of() { case $1 in node1) echo "$SUBNET_PREFIX.11" ;; node2) echo "$SUBNET_PREFIX.12" ;;
-  node3) echo "$SUBNET_PREFIX.13" ;; client) echo "$SUBNET_PREFIX.20" ;; esac; }
+  node3) echo "$SUBNET_PREFIX.13" ;; client) echo "$SUBNET_PREFIX.20" ;; etcd[1-3]) echo "$SUBNET_PREFIX.3${1#etcd}" ;; esac; }
 HOSTS_ARGS=()
-for h in node1 node2 node3 client; do HOSTS_ARGS+=(--add-host "$h:$(ip_of "$h")"); done
+for h in node1 node2 node3 client etcd1 etcd2 etcd3; do HOSTS_ARGS+=(--add-host "$h:$(ip_of "$h")"); done
 
 # start_node NAME TOOL [ENV=VALUE...]: a container from the bench image running bench/node/TOOL.sh.
 # NODE_CAPS (a peer script may set it): a capability the nodes get, e.g. NET_ADMIN for iptables.

@@ -14,7 +14,7 @@ run_part() {
   echo "$RUNS_HEADER" > "$RESULTS/runs.csv"
   case $part in
     footprint) footprint_part || rc=1 ;;
-    splitbrain) splitbrain_part || rc=1 ;;
+    splitbrain|splitbrain-etcd) splitbrain_part "$(splitbrain_tool "$part")" || rc=1 ;;
     switchover) switchover_part || rc=1 ;;
     *) tool_part "$part" || rc=1 ;;
   esac
@@ -77,12 +77,19 @@ switchover_part() {
   return $bad
 }
 
-# keeper with a witness: every split-brain scenario; the crash RUNS times, the others SB_RUNS times.
+# keeper with an arbiter (bench/peers/TOOL.sh, see bench/splitbrain.sh): the split-brain scenarios it knows
+# among those asked for (all by default), in the order asked; the crash RUNS times, the others SB_RUNS times.
 splitbrain_part() {
-  local scenario repl run runs bad=0
-  source "$BENCH_DIR/peers/keeper-witness.sh"
+  local scenario repl run runs bad=0 known
+  SB_TOOL=$1
+  source "$BENCH_DIR/peers/$SB_TOOL.sh"
   tool_files "$SB_TOOL"
-  for scenario in ${SB_SCENARIOS:-$SB_SCENARIOS_ALL}; do
+  known="$SB_SHARED_SCENARIOS $SB_ARBITER_SCENARIOS"
+  SB_PART_SCENARIOS=$known
+  [[ -n $SB_SCENARIOS ]] && SB_PART_SCENARIOS=$(for scenario in $SB_SCENARIOS; do
+    [[ " $known " == *" $scenario "* ]] && echo "$scenario"; done)
+  SB_PART_SCENARIOS=$(echo $SB_PART_SCENARIOS)   # one line, for meta.properties
+  for scenario in $SB_PART_SCENARIOS; do
     runs=$SB_RUNS; [[ $scenario == crash ]] && runs=$RUNS
     for repl in $(sb_replications "$scenario"); do
       [[ " $REPLICATIONS " == *" $repl "* ]] || continue
@@ -116,7 +123,11 @@ source_commit() {
 # meta.properties of a part: when, on what, with which options; what the report says about the part.
 write_meta() {
   local part=$1 started=$2 load=$3 beside=$4 tools=$1
-  case $part in footprint) tools=keeper ;; splitbrain) tools=keeper-witness ;; switchover) tools=$SWITCHOVER_TOOLS ;; esac
+  case $part in
+    footprint) tools=keeper ;;
+    splitbrain|splitbrain-etcd) tools=$(splitbrain_tool "$part") ;;
+    switchover) tools=$SWITCHOVER_TOOLS ;;
+  esac
   {
     echo "part=$part"
     echo "date=$(date -u -d "@$started" +'%Y-%m-%d %H:%M UTC')"
@@ -136,7 +147,7 @@ write_meta() {
     echo "freeze_count=$FREEZE_COUNT"
     echo "footprint_minutes=$FOOTPRINT_MINUTES"
     echo "splitbrain_runs=$SB_RUNS"
-    echo "splitbrain_scenarios=${SB_SCENARIOS:-$SB_SCENARIOS_ALL}"
+    echo "splitbrain_scenarios=${SB_PART_SCENARIOS:-}"
     echo "splitbrain_cut_s=$SB_CUT_S"
     echo "splitbrain_observe_s=$SB_OBSERVE_S"
     echo "smoke=$SMOKE"
@@ -148,8 +159,11 @@ write_meta() {
 }
 
 # The report from every part present under RESULTS_ROOT, in the order of ALL_PARTS; it flags the parts
-# that have no results.
+# that have no results. A part with no directory under RESULTS_ROOT (a fresh checkout) is first given back
+# from the report already in OUT, when that report holds it (Restore.java), so that the report still merges
+# every part's last results.
 write_report() {
+  java -cp "$BUILD_DIR/classes" Restore "$RESULTS_ROOT" "$OUT" || return 1
   java -Djava.awt.headless=true -cp "$BUILD_DIR/classes" Report "$RESULTS_ROOT" "$OUT" "$ALL_PARTS" || return 1
   say "report: $OUT/benchmarks.md"
 }

@@ -2,16 +2,18 @@
 # keeper's benchmark suite: failover time, lost commits, false failovers, split brain and footprint of
 # keeper and of the failover tools Debian ships (repmgr, Patroni, pg_auto_failover), on the same containers.
 #
-#   bash bench/run.sh                    every part (about 65 min), writes docs/benchmarks.md, .png, -*.csv
+#   bash bench/run.sh                    every part (about 95 min), writes docs/benchmarks.md, .png, -*.csv
 #   bash bench/run.sh --part splitbrain  one part (or several: --part "keeper footprint"); the report
 #                                        merges it with the last results of every other part
 #   bash bench/run.sh --report-only      rewrite the report from the last results of every part
 #   bash bench/run.sh --smoke            crash x 1 for keeper only (about 2 min), report in bench/.work/smoke
 #   bash bench/run.sh --smoke --part splitbrain   each split-brain scenario once, async (about 3 min)
+#   bash bench/run.sh --smoke --part splitbrain-etcd   the same with etcd as the arbiter
 #   bash bench/run.sh --runs 2 --tools "keeper repmgr" --freeze-count 5 --footprint-minutes 2
 #
 # Parts: keeper, repmgr, patroni, pg_auto_failover (each: that tool's crash and pgkill runs and its
-# freeze run), footprint (keeper's start-up, memory and CPU), splitbrain (keeper with a witness).
+# freeze run), footprint (keeper's start-up, memory and CPU), splitbrain (keeper with a witness),
+# splitbrain-etcd (keeper with a three-member etcd cluster as the arbiter), switchover (planned switchovers).
 # Not part of the tests or CI. Needs root on a Debian 12 machine (it starts Docker through
 # src/test/docker/engine.sh and builds the image keeper-bench:2 with debootstrap). Exits 1 when any
 # run it attempted could not be measured; a tool that cannot work here is reported with the reason.
@@ -22,7 +24,7 @@ BENCH_DIR=$ROOT/bench
 WORK=$BENCH_DIR/.work
 BUILD_DIR=$WORK/build
 TOOL_PARTS="keeper repmgr patroni pg_auto_failover"
-ALL_PARTS="$TOOL_PARTS footprint splitbrain switchover"
+ALL_PARTS="$TOOL_PARTS footprint splitbrain splitbrain-etcd switchover"
 SWITCHOVER_TOOLS="keeper patroni pg_auto_failover"   # repmgr's switchover needs SSH between the hosts
 
 SMOKE=0
@@ -39,9 +41,10 @@ REPORT_ONLY=0
 ARGS=
 for a in "$@"; do [[ $a == *" "* ]] && ARGS+=" \"$a\"" || ARGS+=" $a"; done   # for the report
 usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; cat <<EOU
-Options: --part "PART...", --runs N (crash and pgkill, and the crash with a witness), --splitbrain-runs N
+Options: --part "PART...", --runs N (crash and pgkill, and the crash with an arbiter), --splitbrain-runs N
 (the other split-brain scenarios), --tools "TOOL...", --scenarios "crash pgkill", --splitbrain-scenarios
-"crash linkcut isolate witness-kill witness-kill-light witness-primary", --replication "async sync",
+"crash linkcut isolate witness-kill witness-kill-light witness-primary etcd-member-kill etcd-majority-kill
+etcd-majority-kill-light etcd-majority-primary" (each split-brain part runs those its arbiter knows), --replication "async sync",
 --freeze-count N, --footprint-minutes N, --switchover-runs N, --switchover-tools "keeper patroni
 pg_auto_failover", --out DIR, --report-only, --smoke.
 EOU
@@ -70,7 +73,7 @@ done
 if [[ -z $PARTS ]]; then   # everything the options leave in
   PARTS=$TOOLS
   ((FOOTPRINT_MINUTES > 0)) && PARTS+=" footprint"
-  ((SB_RUNS > 0)) && PARTS+=" splitbrain"
+  ((SB_RUNS > 0)) && PARTS+=" splitbrain splitbrain-etcd"
   ((SWITCHOVER_RUNS > 0)) && PARTS+=" switchover"
 fi
 for p in $PARTS; do
@@ -80,9 +83,15 @@ done
 source "$BENCH_DIR/lib.sh"
 source "$BENCH_DIR/parts.sh"
 source "$BENCH_DIR/splitbrain.sh"
-for s in $SB_SCENARIOS; do
-  [[ " $SB_SCENARIOS_ALL " == *" $s "* ]] || { echo "unknown split-brain scenario $s ($SB_SCENARIOS_ALL)" >&2; exit 2; }
-done
+if [[ -n $SB_SCENARIOS ]]; then   # known to one of the split-brain parts asked for (to any, when none is)
+  sb_parts() { local p; for p in "$@"; do [[ -n $(splitbrain_tool "$p") ]] && echo "$p"; done; }
+  sb_asked=$(sb_parts $PARTS)
+  sb_known=$(for p in ${sb_asked:-$(sb_parts $ALL_PARTS)}; do sb_scenarios_of "$(splitbrain_tool "$p")"; done)
+  sb_known=$(echo $sb_known)
+  for s in $SB_SCENARIOS; do
+    [[ " $sb_known " == *" $s "* ]] || { echo "unknown split-brain scenario $s ($sb_known)" >&2; exit 2; }
+  done
+fi
 
 # The report is drawn with Java2D, which needs one font (fonts-dejavu-core on Debian).
 if ! fc-list 2>/dev/null | grep -q .; then
@@ -91,7 +100,7 @@ if ! fc-list 2>/dev/null | grep -q .; then
 fi
 if ((REPORT_ONLY)); then
   mkdir -p "$BUILD_DIR/classes" "$OUT"
-  javac -d "$BUILD_DIR/classes" -sourcepath bench/java bench/java/Report.java || exit 1
+  javac -d "$BUILD_DIR/classes" -sourcepath bench/java bench/java/Report.java bench/java/Restore.java || exit 1
   write_report
   exit
 fi

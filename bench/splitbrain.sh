@@ -1,19 +1,29 @@
-# The split-brain part: keeper with a witness (bench/peers/keeper-witness.sh) under the load of the
-# failover runs, while a probe tries a write on each node every 20 ms, whatever its role (Probe.java):
-# writes accepted by two servers at once come from those acknowledgements, not from keeper's logs.
-# Sourced by bench/run.sh after bench/lib.sh and bench/peers/keeper-witness.sh.
+# The split-brain parts: keeper with an arbiter holding its lease, a witness (bench/peers/keeper-witness.sh,
+# part splitbrain) or a three-member etcd cluster (bench/peers/keeper-etcd.sh, part splitbrain-etcd; see
+# bench/peers/keeper-arbiter.sh for what an arbiter's peer script defines), under the load of the failover
+# runs, while a probe tries a write on each node every 20 ms, whatever its role (Probe.java): writes accepted
+# by two servers at once come from those acknowledgements, not from keeper's logs. Sourced by bench/run.sh
+# after bench/lib.sh; splitbrain_part (bench/parts.sh) sources the arbiter's peer script.
 #
-# Each scenario is a function sb_NAME that injects the fault, waits and heals. It returns 1 with the
-# reason in SB_NOTE when the run cannot be measured, and may set REJOIN_MS (end of the fault until the
-# old partner streams again), SB_INFO (for the note) and, for the crash, the reboot row's REBOOT_*.
-SB_TOOL=keeper-witness
+# crash, linkcut and isolate are the same for every arbiter; the arbiter's own scenarios (SB_ARBITER_SCENARIOS)
+# kill its containers arbiter_victims SCENARIO: NAME-primary together with the primary, any other while the pair
+# is healthy (NAME-light: under a light load). Each scenario returns 1 with the reason in SB_NOTE when the run
+# cannot be measured, and may set REJOIN_MS (end of the fault until the old partner streams again), SB_INFO
+# (for the note) and, for the crash, the reboot row's REBOOT_*.
 SB_CUT_S=${SB_CUT_S:-10}           # how long linkcut keeps the link between the nodes cut
-SB_OBSERVE_S=${SB_OBSERVE_S:-15}   # how long witness-kill and witness-primary watch for a wrong promotion
-SB_SCENARIOS_ALL="crash linkcut isolate witness-kill witness-kill-light witness-primary"
+SB_OBSERVE_S=${SB_OBSERVE_S:-15}   # how long the arbiter scenarios watch for a wrong promotion
+SB_SHARED_SCENARIOS="crash linkcut isolate"
+
+# The part of each arbiter's peer script, and the scenarios it runs (in a subshell: a peer script's
+# definitions stay out of the caller).
+splitbrain_tool() { case $1 in splitbrain) echo keeper-witness ;; splitbrain-etcd) echo keeper-etcd ;; esac; }
+sb_scenarios_of() { (source "$BENCH_DIR/peers/$1.sh"; echo "$SB_SHARED_SCENARIOS $SB_ARBITER_SCENARIOS"); }
 
 # Replications each scenario runs with, and how many promotions it expects.
 sb_replications() { case $1 in crash|linkcut|isolate) echo "async sync" ;; *) echo async ;; esac; }
 sb_expected_promotions() { case $1 in crash|isolate) echo 1 ;; *) echo 0 ;; esac; }
+# An arbiter scenario with the pair healthy: no write gap beyond about 1 s is its goal.
+sb_pair_healthy() { [[ " $SB_SHARED_SCENARIOS " != *" $1 "* && $1 != *-primary ]]; }
 
 # cut_links NODE PEER...: NODE drops every packet from and to each PEER (iptables inside NODE).
 cut_links() {
@@ -84,7 +94,7 @@ sb_crash() {
   fi
 }
 
-# 2: only the link between node1 and node2 cut for SB_CUT_S; both reach the witness and the client.
+# 2: only the link between node1 and node2 cut for SB_CUT_S; both reach the arbiter and the client.
 sb_linkcut() {
   cut_links node1 node2 || { SB_NOTE="iptables failed in node1"; return 1; }
   sleep "$SB_CUT_S"
@@ -92,54 +102,67 @@ sb_linkcut() {
   await_load "$LOAD_COMMITS" || SB_INFO="fewer than $LOAD_COMMITS commits acknowledged in the 60 s after the heal"
 }
 
-# 3: node1 cut off from node2 and the witness; the client still reaches it. Healed once node2 takes
-# the writes; REJOIN_MS: until node1 streams from node2.
+# 3: node1 cut off from node2 and the arbiter (every etcd member); the client still reaches it. Healed
+# once node2 takes the writes; REJOIN_MS: until node1 streams from node2.
 sb_isolate() {
-  cut_links node1 node2 node3 || { SB_NOTE="iptables failed in node1"; return 1; }
+  cut_links node1 node2 $ARBITER_HOSTS || { SB_NOTE="iptables failed in node1"; return 1; }
   await_recovery || { SB_NOTE=$RECOVERY_NOTE; return 1; }
   sleep 2   # the probes go on writing to node1: a late write there would show now
   heal_and_rejoin node1 node1 node2
 }
 
-# 5: the witness killed while the pair is healthy, for SB_OBSERVE_S; then started again. witness-kill-light:
-# the same under a light load (a commit every 100 ms, as in the footprint run): the failsafe that keeps
-# the primary writable has less WAL streaming to prove the standby is in step.
-sb_witness_kill() {
-  docker kill "$SET-node3" >/dev/null
+# 5: the arbiter's containers arbiter_victims SCENARIO (the witness; the etcd leader, or two of the three
+# members) killed while the pair is healthy, for SB_OBSERVE_S; then started again, and node1 must renew the
+# lease. NAME-light: the same under a light load (a commit every 100 ms, as in the footprint run): the failsafe
+# that keeps the primary writable has less WAL streaming to prove the standby is in step.
+sb_arbiter_kill() {
+  local victims; victims=$(arbiter_victims "$1") || { SB_NOTE="the arbiter did not say which containers to kill"; return 1; }
+  docker kill $(sb_containers $victims) >/dev/null
   sleep "$SB_OBSERVE_S"
   local t0; t0=$(now_ms)
-  docker start "$SET-node3" >/dev/null
-  if wait_until 60 "node1 to renew the lease on the restarted witness" lease_held_by node1; then
-    SB_INFO="witness back: node1 renewed the lease $(( $(now_ms) - t0 )) ms after its restart"
+  docker start $(sb_containers $victims) >/dev/null
+  if wait_until 60 "node1 to renew the lease once $victims are back" lease_renewed_by node1; then
+    SB_INFO="$victims killed and back: node1 renewed the lease $(( $(now_ms) - t0 )) ms after the restart"
   else
-    SB_INFO="node1 held no valid lease 60 s after the witness restarted ($(lease_row))"
+    SB_INFO="$victims killed and back: node1 held no valid lease 60 s after the restart ($(lease_row))"
   fi
   await_load "$LOAD_COMMITS" || SB_INFO+="; fewer than $LOAD_COMMITS commits acknowledged in the 60 s after that"
 }
-sb_witness_kill_light() { sb_witness_kill; }
 
-# 6: the witness and the primary killed together: node2 must stay a standby for SB_OBSERVE_S. Then both
-# start again (node1 through keeper guard) and the writes must resume.
-sb_witness_primary() {
-  docker kill "$SET-node3" "$SET-node1" >/dev/null
+# 6: the arbiter's containers arbiter_victims SCENARIO (the witness; two of the three etcd members) and the
+# primary killed together: node2 must stay a standby for SB_OBSERVE_S. Then all start again (node1 through
+# keeper guard) and the writes must resume.
+sb_arbiter_primary() {
+  local victims; victims=$(arbiter_victims "$1") || { SB_NOTE="the arbiter did not say which containers to kill"; return 1; }
+  docker kill $(sb_containers $victims) "$SET-node1" >/dev/null
   sleep "$SB_OBSERVE_S"
   PROMOTIONS=$(promotions_since_start)
   local standby; standby=$(sql node2 "SELECT pg_is_in_recovery()")
   if [[ $standby == t ]]; then
-    SB_INFO="node2 stayed a standby for ${SB_OBSERVE_S} s"
+    SB_INFO="$victims and node1 killed: node2 stayed a standby for ${SB_OBSERVE_S} s"
   else
-    SB_INFO="node2 was not a standby after ${SB_OBSERVE_S} s (pg_is_in_recovery: '$standby')"
+    SB_INFO="$victims and node1 killed: node2 was not a standby after ${SB_OBSERVE_S} s (pg_is_in_recovery: '$standby')"
     [[ $standby == f ]] && (( PROMOTIONS == 0 )) && PROMOTIONS=1
   fi
   local t0; t0=$(now_ms)
-  docker start "$SET-node3" "$SET-node1" >/dev/null
-  await_recovery || { SB_NOTE="after node1 and the witness restarted: $RECOVERY_NOTE"; return 1; }
-  SB_INFO+="; writes resumed on $(last_ack_host) $(( $(< "$RUN_DIR/recovered") - t0 )) ms after both started"
+  docker start $(sb_containers $victims) "$SET-node1" >/dev/null
+  await_recovery || { SB_NOTE="after node1 and $victims restarted: $RECOVERY_NOTE"; return 1; }
+  SB_INFO+="; writes resumed on $(last_ack_host) $(( $(< "$RUN_DIR/recovered") - t0 )) ms after all started"
   SB_INFO+=" again (timeline $(highest_timeline))"
   END_PROMOTIONS=$PROMOTIONS   # a promotion after the restart is the pair coming back, not a fault
 }
 
-# run_splitbrain SCENARIO REPLICATION RUN: fresh cluster with a witness, load and probes, the fault,
+sb_containers() { local h; for h in "$@"; do echo "$SET-$h"; done; }
+
+# The fault of SCENARIO: a shared scenario's own function, or one of the arbiter's.
+sb_fault() {
+  if [[ " $SB_SHARED_SCENARIOS " == *" $1 "* ]]; then "sb_$1"
+  elif [[ $1 == *-primary ]]; then sb_arbiter_primary "$1"
+  else sb_arbiter_kill "$1"
+  fi
+}
+
+# run_splitbrain SCENARIO REPLICATION RUN: fresh cluster with the arbiter of SB_TOOL, load and probes, the fault,
 # the figures; the crash records a second row, reboot.
 run_splitbrain() {
   local scenario=$1 repl=$2 run=$3 tool=$SB_TOOL
@@ -159,7 +182,7 @@ run_splitbrain() {
     TL0=$(highest_timeline)
     sleep 1
     now_ms > "$RUN_DIR/fault"
-    if "sb_${scenario//-/_}"; then
+    if sb_fault "$scenario"; then
       [[ -n $END_PROMOTIONS ]] || END_PROMOTIONS=$(promotions_since_start)
       [[ $scenario == crash ]] && END_PROMOTIONS=$PROMOTIONS   # the reboot row counts what came after
       stop_client
@@ -175,7 +198,7 @@ run_splitbrain() {
         local unexpected=$(( END_PROMOTIONS > expected ? END_PROMOTIONS - expected : 0 ))
         (( unexpected + two + ${reboot_acks:-0} + ${REBOOT_PROMOTIONS:-0} > 0 )) && suspicious=1
         [[ -n $rec ]] && (( rec > 2 * TOOL_FREEZE_MS + 1000 )) && suspicious=1   # slower than the target
-        [[ $scenario == witness-kill* ]] && (( stall > 1500 )) && suspicious=1
+        sb_pair_healthy "$scenario" && (( stall > 1500 )) && suspicious=1
         fields=(recovery_ms="$rec" missing_acks="$miss" acked_commits="$acked" recovered_on="$on"
           longest_stall_ms="$stall" false_failovers="$unexpected" two_writers_acks="$two" two_writers_ms="$two_ms")
         [[ $scenario == crash ]] || fields+=(rejoin_ms="$REJOIN_MS")

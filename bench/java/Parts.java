@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -176,10 +177,13 @@ final class Parts {
             return p.get("scenarios") + " × " + p.get("runs") + " (" + p.get("replications") + ")"
                     + (p.number("freeze_count", 0) > 0 ? "; " + p.get("freeze_count") + " freezes" : "");
         }
+        SplitBrainTable.Arbiter arbiter = SplitBrainTable.arbiter(p.name());
+        if (arbiter != null) {
+            return "keeper with " + arbiter.with() + ": " + splitBrainRuns(p) + " (" + p.get("replications") + ")";
+        }
         return switch (p.name()) {
             case "footprint" -> "start-ups; " + p.get("footprint_minutes") + " min of a healthy pair"
                     + (p.get("beside").isEmpty() ? " (alone)" : " (beside part " + p.get("beside") + ")");
-            case "splitbrain" -> "keeper with a witness: " + splitBrainRuns(p) + " (" + p.get("replications") + ")";
             case "switchover" -> "planned switchover × " + p.get("switchover_runs") + " (" + p.get("replications")
                     + "): " + p.get("tools");
             default -> p.get("tools");
@@ -203,10 +207,11 @@ final class Parts {
     private static List<String> reduced(Part p) {
         List<String> r = new ArrayList<>();
         boolean tool = TOOL_PARTS.contains(p.name());
-        if ((tool || p.name().equals("splitbrain")) && p.number("runs", 5) < 5) {
+        SplitBrainTable.Arbiter arbiter = SplitBrainTable.arbiter(p.name());
+        if ((tool || arbiter != null) && p.number("runs", 5) < 5) {
             r.add(p.get("runs") + (tool ? " run(s) per scenario" : " crash run(s)") + " instead of 5");
         }
-        if ((tool || p.name().equals("splitbrain")) && !p.get("replications").equals("async sync")) {
+        if ((tool || arbiter != null) && !p.get("replications").equals("async sync")) {
             r.add("replication " + p.get("replications") + " only");
         }
         if (tool && p.number("freeze_count", 20) < 20) {
@@ -218,10 +223,11 @@ final class Parts {
         if (p.name().equals("footprint") && p.number("footprint_minutes", 10) < 10) {
             r.add("a footprint window of " + p.get("footprint_minutes") + " min instead of 10");
         }
-        if (p.name().equals("splitbrain") && p.number("splitbrain_runs", 5) < 5) {
+        if (arbiter != null && p.number("splitbrain_runs", 5) < 5) {
             r.add(p.get("splitbrain_runs") + " run(s) per scenario instead of 5");
         }
-        if (p.name().equals("splitbrain") && !p.get("splitbrain_scenarios").equals(SplitBrainTable.ALL_SCENARIOS)) {
+        Set<String> scenarios = Set.copyOf(List.of(p.get("splitbrain_scenarios").trim().split("\\s+")));
+        if (arbiter != null && !scenarios.equals(arbiter.scenarios())) {
             r.add("scenarios " + p.get("splitbrain_scenarios") + " only");
         }
         return r;

@@ -28,11 +28,11 @@ import javax.imageio.ImageIO;
  * expected but absent are flagged in the report.
  */
 public final class Report {
-    private static final List<String> TOOL_ORDER = List.of("keeper", "keeper-witness", "repmgr", "patroni",
-            "pg_auto_failover");
+    private static final List<String> TOOL_ORDER = List.of("keeper", "keeper-witness", "keeper-etcd", "repmgr",
+            "patroni", "pg_auto_failover");
     private static final Map<String, Color> COLORS = Map.of(
-            "keeper", new Color(0x1f77b4), "keeper-witness", new Color(0x17becf), "repmgr", new Color(0x2ca02c),
-            "patroni", new Color(0xd62728), "pg_auto_failover", new Color(0x9467bd));
+            "keeper", new Color(0x1f77b4), "keeper-witness", new Color(0x17becf), "keeper-etcd", new Color(0xff7f0e),
+            "repmgr", new Color(0x2ca02c), "patroni", new Color(0xd62728), "pg_auto_failover", new Color(0x9467bd));
 
     /** One line of a part's runs.csv, and the part's directory (for the run's raw files). */
     record Run(Map<String, String> f, Path dir) {
@@ -170,7 +170,8 @@ public final class Report {
                 .append("Every run starts from fresh containers of the same image on one internal Docker network:"
                         + " `node1` (primary) and `node2` (streaming standby), each with its failover agent beside"
                         + " its PostgreSQL 15, plus `node3` where a tool needs a third node (the pg_auto_failover"
-                        + " monitor, the etcd member for Patroni, keeper's witness). A load client in a fourth container (Java,"
+                        + " monitor, the etcd member for Patroni, keeper's witness; keeper's runs with etcd have three"
+                        + " members instead, etcd1 to etcd3). A load client in a fourth container (Java,"
                         + " pgjdbc) commits one-row INSERTs in autocommit as fast as it can on whichever node"
                         + " answers `pg_is_in_recovery() = false`, and logs every acknowledged id with its time."
                         + " Its connect, login and socket timeouts are 1 s (pgjdbc's smallest), so it leaves a dead"

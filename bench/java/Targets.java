@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The report's summary: keeper's medians against the targets of the benchmark issue, and each peer's
@@ -12,6 +13,9 @@ import java.util.function.Function;
  */
 final class Targets {
     private static final double RSS_LIMIT_MIB = 96;
+    /** The tools whose crash is checked against the detection window: keeper alone, then with each arbiter. */
+    static final List<String> WINDOW_TOOLS = Stream.concat(Stream.of("keeper"),
+            SplitBrainTable.ARBITERS.stream().map(SplitBrainTable.Arbiter::tool)).toList();
 
     private final List<Report.Run> runs;
     private final List<String> tools;
@@ -25,26 +29,34 @@ final class Targets {
     }
 
     void append(StringBuilder md) throws IOException {
-        if (!tools.contains("keeper") && !tools.contains("keeper-witness")) {
+        if (tools.stream().noneMatch(WINDOW_TOOLS::contains)) {
             return;
         }
         md.append("## Summary: keeper against its targets\n\n| target | measured | met |\n| --- | --- | --- |\n");
-        windowTarget(md, "keeper", "crash");
-        windowTarget(md, "keeper-witness", "crash with a witness");
+        for (String tool : WINDOW_TOOLS) {
+            windowTarget(md, tool);
+        }
         peerTarget(md);
         falseFailovers(md);
         syncLosses(md);
-        twoWriters(md);
+        SplitBrainTable.ARBITERS.forEach(a -> twoWriters(md, a));
         rss(md);
         md.append("\n");
         ratios(md);
     }
 
-    private void windowTarget(StringBuilder md, String tool, String label) throws IOException {
+    /** The label of a tool's crash target: "crash", "crash with a witness", "crash with etcd". */
+    static String windowLabel(String tool) {
+        return SplitBrainTable.ARBITERS.stream().filter(a -> a.tool().equals(tool)).findFirst()
+                .map(a -> "crash with " + a.with()).orElse("crash");
+    }
+
+    private void windowTarget(StringBuilder md, String tool) throws IOException {
         Path w = file.apply("window-" + tool + ".txt");
         if (w == null) {
             return;
         }
+        String label = windowLabel(tool);
         double limit = Double.parseDouble(Files.readString(w).strip()) / 1000 + 1;
         for (String repl : List.of("async", "sync")) {
             OptionalDouble m = median(tool, "crash", repl);
@@ -97,15 +109,15 @@ final class Targets {
                 + " crash and pgkill runs", lost == 0);
     }
 
-    /** The split-brain part: no write taken by two servers at once, in any run. */
-    private void twoWriters(StringBuilder md) {
-        List<Report.Run> sb = runs.stream().filter(r -> r.ok() && r.get("tool").equals("keeper-witness")
+    /** A split-brain part: no write taken by two servers at once, in any run. */
+    private void twoWriters(StringBuilder md, SplitBrainTable.Arbiter arbiter) {
+        List<Report.Run> sb = runs.stream().filter(r -> r.ok() && r.get("tool").equals(arbiter.tool())
                 && !r.get("two_writers_acks").isEmpty()).toList();
         if (sb.isEmpty()) {
             return;
         }
         long writes = sb.stream().mapToLong(r -> Long.parseLong(r.get("two_writers_acks"))).sum();
-        row(md, "with a witness: no write accepted by two servers at once", writes + " in " + sb.size()
+        row(md, "with " + arbiter.with() + ": no write accepted by two servers at once", writes + " in " + sb.size()
                 + " split-brain runs", writes == 0);
     }
 

@@ -65,6 +65,18 @@ forever() {
   while true; do "$@" >> "$logf" 2>&1; echo "bench: $* exited rc=$?" >> "$logf"; sleep 2; done
 }
 
+# etcd_member MEMBER...: this node (NODE_NAME) as a member of the etcd cluster MEMBER... (client port 2379, peer
+# port 2380), restarted 2 s after each exit; its data stays in the container, so a container started again after
+# `docker kill` rejoins the cluster with its data. Runs in the foreground.
+etcd_member() {
+  local initial="" m
+  for m in "$@"; do initial+="${initial:+,}$m=http://$m:2380"; done
+  forever /var/log/etcd.log etcd --name "$NODE_NAME" --data-dir /var/lib/etcd/bench \
+    --listen-client-urls http://0.0.0.0:2379 --advertise-client-urls "http://$NODE_NAME:2379" \
+    --listen-peer-urls http://0.0.0.0:2380 --initial-advertise-peer-urls "http://$NODE_NAME:2380" \
+    --initial-cluster "$initial" --initial-cluster-state new
+}
+
 idle_forever() {
   trap 'exit 0' TERM INT
   while true; do sleep infinity & wait $!; done

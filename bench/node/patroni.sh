@@ -5,10 +5,7 @@
 . /bench/node/common.sh
 
 if [ "$NODE_NAME" = node3 ]; then
-  forever /var/log/etcd.log etcd --name node3 --data-dir /var/lib/etcd/bench \
-    --listen-client-urls http://0.0.0.0:2379 --advertise-client-urls http://node3:2379 \
-    --listen-peer-urls http://0.0.0.0:2380 --initial-advertise-peer-urls http://node3:2380 \
-    --initial-cluster node3=http://node3:2380 --initial-cluster-state new &
+  etcd_member node3 &
   idle_forever
 fi
 
