@@ -239,6 +239,12 @@ public final class Keeper {
             }
         }
         ProbeResult other = otherLater.join();
+        // The failsafe does not wait for the arbiter: an arbiter that takes its whole deadline to fail (an etcd
+        // without quorum) must not hold back the extension this run's proof earns, or the watchdog, counting from
+        // the previous proof, demotes a primary whose standby streams.
+        if (me.answered() && !me.state().inRecovery() && lease != null) {
+            failsafe(me.state(), other, marker);
+        }
         leaseLater.join();
         if (Thread.currentThread().isInterrupted()) {
             return null;
@@ -249,7 +255,7 @@ public final class Keeper {
             publishName(me.state());
             noteLocalRole(me.state());
             if (!me.state().inRecovery() && lease != null) {
-                failsafe(me.state(), other, marker);
+                leaseWatch.noteSyncCatchUp(other);
             }
         }
         previousMarker = marker;
@@ -315,7 +321,6 @@ public final class Keeper {
                         "failsafe: the standby received this primary's WAL up to " + ServerState.formatLsn(received));
             }
         }
-        leaseWatch.noteSyncCatchUp(other);
     }
 
     /** Sleeps briefly; false when interrupted (keeper is stopping). */

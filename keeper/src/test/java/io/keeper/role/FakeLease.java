@@ -111,8 +111,15 @@ final class FakeLease implements Lease {
     final class Link implements Lease {
         boolean up = true;
         final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        /** Run once by the next call before it answers, on the caller's thread: an arbiter that hangs. */
+        volatile Runnable hangOnce;
 
         private void check() throws LeaseException {
+            Runnable hang = hangOnce;
+            if (hang != null) {
+                hangOnce = null;
+                hang.run();
+            }
             if (!up) {
                 throw new LeaseException("renewing the lease on witness witness:5432 failed: connect timed out",
                         null, null);

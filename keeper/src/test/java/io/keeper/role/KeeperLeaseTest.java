@@ -347,6 +347,45 @@ class KeeperLeaseTest {
     }
 
     @Test
+    void anArbiterThatHangsForItsWholeDeadlineDoesNotHoldBackTheFailsafe() throws Exception {
+        healthyPair();
+        node1.link.up = false; // the arbiter lost its quorum: every call waits, then fails
+        node1.partner.dynamic = () -> ProbeResult.answered(new ServerState(true, 1,
+                ServerState.formatLsn(node1.server.walLsn), 7L, "", "", 0, "node2", "", 80L, false, null),
+                Duration.ofMillis(2));
+        java.util.concurrent.CountDownLatch inCall = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        node1.link.hangOnce = () -> {
+            inCall.countDown();
+            try {
+                release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        advance(T);
+        java.util.concurrent.ExecutorService runner = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<Decision> run = runner.submit(node1::run);
+            assertTrue(inCall.await(5, java.util.concurrent.TimeUnit.SECONDS), "the run called the arbiter");
+            String thisRunsProof = "up to " + ServerState.formatLsn(node1.server.walLsn);
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (!node1.keeper.permission().describe().contains(thisRunsProof) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            String during = node1.keeper.permission().describe();
+            release.countDown();
+            assertEquals(Decision.WATCHING, run.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(during.contains("failsafe") && during.contains(thisRunsProof),
+                    "while the arbiter call still hangs, this run's proof extends the permission: " + during);
+        } finally {
+            release.countDown();
+            runner.shutdownNow();
+        }
+        assertEquals(0, node1.demoter.demotions);
+    }
+
+    @Test
     void whenOnlyTheWitnessIsDownThePairCarriesOnUnderTheFailsafe() throws Exception {
         healthyPair();
         node1.link.up = false;
