@@ -96,11 +96,13 @@ class HeartbeatScheduleTest {
         closed.set(true);
         schedule.close();
 
-        // Five intervals with nothing running. One run may already have been handed to a worker
-        // thread when close() was called; Quartz lets it start, so one is tolerated.
-        CountDownLatch never = new CountDownLatch(1);
-        assertFalse(never.await(5 * INTERVAL.toMillis(), TimeUnit.MILLISECONDS));
-        assertTrue(runsAfterClose.get() <= 1, runsAfterClose.get() + " runs after close()");
+        // One run may already have been handed to a worker thread when close() was called; Quartz lets it start,
+        // so one is tolerated. After that, four more intervals without a single run.
+        Thread.sleep(INTERVAL.toMillis());
+        int settled = runsAfterClose.get();
+        assertTrue(settled <= 1, settled + " runs after close()");
+        Thread.sleep(4 * INTERVAL.toMillis());
+        assertEquals(settled, runsAfterClose.get(), "the schedule kept running after close()");
     }
 
     @Test
@@ -124,11 +126,18 @@ class HeartbeatScheduleTest {
     }
 
     @Test
-    void closeBeforeStartIsHarmless() throws Exception {
-        HeartbeatSchedule schedule = new HeartbeatSchedule("test-" + UUID.randomUUID(), INTERVAL, () -> { });
+    void closeBeforeStartIsHarmlessAndFinal() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        HeartbeatSchedule schedule = new HeartbeatSchedule("test-" + UUID.randomUUID(), INTERVAL, runs::incrementAndGet);
 
+        long begin = System.nanoTime();
         schedule.close();
         schedule.close();
+        assertTrue(java.time.Duration.ofNanos(System.nanoTime() - begin).toMillis() < 2000, "close() returns promptly");
+        org.junit.jupiter.api.Assertions.assertThrows(org.quartz.SchedulerException.class,
+                () -> schedule.start(INTERVAL), "a closed schedule cannot start");
+        Thread.sleep(2 * INTERVAL.toMillis());
+        assertEquals(0, runs.get(), "nothing ran");
     }
 
     @Test

@@ -269,8 +269,11 @@ class StatusServerTest {
     }
 
     @Test
-    void closeBeforeStartIsHarmless() {
-        new StatusServer(":0", () -> null, INTERVAL).close();
+    void closeBeforeStartIsHarmlessAndFinal() {
+        StatusServer never = new StatusServer(":0", () -> null, INTERVAL);
+        never.close();
+        never.close();
+        assertThrows(IllegalStateException.class, never::start, "a closed server cannot start listening");
     }
 
     @Test
