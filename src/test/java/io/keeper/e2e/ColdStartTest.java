@@ -21,7 +21,9 @@ class ColdStartTest {
             assertTrue(Sql.failoverLog(pair.node2()).isEmpty());
             String log = pair.node2().keeperLog();
             assertTrue(log.contains("never seen alive as primary since keeper started"), log);
-            assertTrue(Sql.count(log, "Not promoting") >= 2, "the refusal is repeated at every run");
+            int refusals = Sql.count(log, "Not promoting");
+            assertTrue(refusals >= 1 && refusals <= 2, "the refusal repeats at every run but is logged when it starts"
+                    + " (and when its rule changes), not at every run: " + refusals + " lines");
         }
     }
 }

@@ -46,12 +46,19 @@ final class Sql {
         }
     }
 
-    /** The failover_log rows of a node, newest first; empty if the table does not exist there. */
+    /**
+     * The failover_log rows of a node, newest first. A missing table is not "no rows": it fails, naming the node
+     * (keeper creates the table on every primary it runs beside, and a standby receives it); see {@link #hasTable}.
+     */
     static List<Map<String, String>> failoverLog(PgNode node) {
-        if (value(node, "SELECT to_regclass('failover_log') IS NOT NULL").equals("f")) {
-            return List.of();
+        if (!hasTable(node, "failover_log")) {
+            throw new IllegalStateException("no failover_log table on " + node);
         }
         return rows(node, "SELECT * FROM failover_log ORDER BY unixtime DESC");
+    }
+
+    static boolean hasTable(PgNode node, String table) {
+        return "t".equals(value(node, "SELECT to_regclass('" + table + "') IS NOT NULL"));
     }
 
     /** Counts non-overlapping occurrences of needle in text. */
