@@ -18,13 +18,46 @@ public final class ConfigFile {
     }
 
     public static List<Entry> read(Path file) throws ConfigException {
-        String text;
+        byte[] bytes;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read configuration file: " + reason(e));
         }
-        return parse(file.toString(), text);
+        return parse(file.toString(), decode(file.toString(), bytes));
+    }
+
+    /** The file as UTF-8 text; a line that is not UTF-8 is named (file:line:) with the offending byte. */
+    static String decode(String fileName, byte[] bytes) throws ConfigException {
+        List<String> errors = new ArrayList<>();
+        StringBuilder text = new StringBuilder(bytes.length);
+        int line = 1;
+        int start = 0;
+        for (int i = 0; i <= bytes.length; i++) {
+            if (i == bytes.length || bytes[i] == '\n') {
+                java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+                java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes, start, i - start);
+                try {
+                    text.append(decoder.decode(in));
+                } catch (java.nio.charset.CharacterCodingException e) {
+                    int at = in.position();
+                    errors.add(fileName + ":" + line + ": not UTF-8 text (byte 0x"
+                            + String.format("%02x", at < bytes.length ? bytes[at] & 0xff : 0) + " at byte "
+                            + (at - start + 1) + " of the line)");
+                }
+                if (i < bytes.length) {
+                    text.append('\n');
+                }
+                line++;
+                start = i + 1;
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+        return text.toString();
     }
 
     private static String reason(IOException e) {

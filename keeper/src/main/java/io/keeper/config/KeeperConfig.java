@@ -103,7 +103,8 @@ public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partne
             return;
         }
         for (Setting s : ETCD_OPTIONS) {
-            if (!etcd && values.get(s) instanceof String v && !v.isEmpty()) {
+            // A key set to its default (as a printed configuration has it) is harmless.
+            if (!etcd && values.get(s) instanceof String v && !v.isEmpty() && !v.equals(s.defaultValue())) {
                 errors.add(origins.get(s) + ": " + s.key() + " is set but etcd_endpoints is not");
             }
         }

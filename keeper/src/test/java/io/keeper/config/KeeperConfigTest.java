@@ -235,4 +235,13 @@ class KeeperConfigTest {
         assertFalse(all.contains("hunter2"), all);
         assertTrue(c.afterCommand().contains("hunter2"), "the command itself is unchanged");
     }
+
+    @Test
+    void aLineThatIsNotUtf8IsNamedWithItsByte() throws Exception {
+        Path file = dir.resolve("latin1.conf");
+        Files.write(file, "my_conninfo = 'host=a'\npartner_conninfo = 'host=b'\nnode_name = 'caf\u00e9'\n"
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        List<String> p = assertThrows(ConfigException.class, () -> KeeperConfig.load(file)).problems();
+        assertEquals(List.of(file + ":3: not UTF-8 text (byte 0xe9 at byte 17 of the line)"), p);
+    }
 }
