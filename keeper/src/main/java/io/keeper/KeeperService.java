@@ -259,6 +259,7 @@ public final class KeeperService implements AutoCloseable {
             }
             return;
         }
+        fresh.warnings().forEach(w -> LOG.warn("Configuration: {}", w));
         List<String> needRestart = config.restartRequiredChanges(fresh);
         for (String key : needRestart) {
             LOG.warn("Reload: {} changed, which needs a restart of keeper; still using the old value", key);

@@ -23,6 +23,7 @@ final class CheckConfigCommand implements Callable<Integer> {
         KeeperConfig loaded = config.load();
         PrintWriter out = spec.commandLine().getOut();
         out.println("# " + loaded.source() + ": configuration is valid");
+        loaded.warnings().forEach(w -> spec.commandLine().getErr().println("keeper: warning: " + w));
         loaded.describe().forEach(out::println);
         out.flush();
         return 0;

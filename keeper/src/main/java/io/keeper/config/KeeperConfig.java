@@ -89,6 +89,37 @@ public record KeeperConfig(String nodeName, Conninfo myConninfo, Conninfo partne
                 (String) values.get(Setting.DATA_DIRECTORY), file, Map.copyOf(origins));
     }
 
+    /**
+     * Settings given more than once (also through an alias or a prefix), each as "file:line: key is set again
+     * (first at line N); this line wins": as in postgresql.conf the later line counts, which may not be what the
+     * editor of the file meant.
+     */
+    public static List<String> repeatedSettings(Path file, List<ConfigFile.Entry> entries) {
+        Map<Setting, Integer> first = new EnumMap<>(Setting.class);
+        List<String> warnings = new ArrayList<>();
+        for (ConfigFile.Entry entry : entries) {
+            Setting setting = Setting.byKey(stripPrefix(entry.name().toLowerCase(java.util.Locale.ROOT))).orElse(null);
+            if (setting == null) {
+                continue;
+            }
+            Integer earlier = first.putIfAbsent(setting, entry.line());
+            if (earlier != null) {
+                warnings.add(file + ":" + entry.line() + ": " + setting.key() + " is set again (first at line "
+                        + earlier + "); this line wins");
+            }
+        }
+        return warnings;
+    }
+
+    /** {@link #repeatedSettings} of this configuration's file as it is now; empty when it cannot be read. */
+    public List<String> warnings() {
+        try {
+            return repeatedSettings(source, ConfigFile.read(source));
+        } catch (ConfigException e) {
+            return List.of();
+        }
+    }
+
     private static final List<Setting> ETCD_OPTIONS = List.of(Setting.ETCD_PREFIX, Setting.ETCD_USER,
             Setting.ETCD_PASSWORD, Setting.ETCD_CACERT, Setting.ETCD_CERT, Setting.ETCD_KEY);
 

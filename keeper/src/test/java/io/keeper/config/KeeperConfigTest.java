@@ -244,4 +244,13 @@ class KeeperConfigTest {
         List<String> p = assertThrows(ConfigException.class, () -> KeeperConfig.load(file)).problems();
         assertEquals(List.of(file + ":3: not UTF-8 text (byte 0xe9 at byte 17 of the line)"), p);
     }
+
+    @Test
+    void aSettingGivenTwiceEvenThroughAnAliasIsWarnedAboutNamingBothLines() throws Exception {
+        KeeperConfig c = load(REQUIRED + "keepalive_time = 2s\npg_keeper.keepalives_time = 3s\n");
+        String file = dir.resolve("keeper.conf").toString();
+        assertEquals(Duration.ofSeconds(3), c.keepaliveTime(), "the later line wins, as in postgresql.conf");
+        assertEquals(List.of(file + ":4: keepalive_time is set again (first at line 3); this line wins"), c.warnings());
+        assertEquals(List.of(), load(REQUIRED).warnings());
+    }
 }
