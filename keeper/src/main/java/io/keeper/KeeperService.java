@@ -245,7 +245,16 @@ public final class KeeperService implements AutoCloseable {
             LOG.info("Event {}: no after_command configured", event);
             return;
         }
-        afterCommands.submit(new AfterCommand(c.afterCommand(), Secrets.mask(c.afterCommand()), c.afterCommandTimeout()), env);
+        AfterCommand command = new AfterCommand(c.afterCommand(), Secrets.mask(c.afterCommand()),
+                c.afterCommandTimeout());
+        if (event.equals("promoted") || event.equals("switchover")) {
+            // A hook for becoming the primary must not run once this node has stopped being it.
+            long epoch = keeper.timesStoppedBeingPrimary();
+            afterCommands.submit(command, env, () -> keeper.timesStoppedBeingPrimary() == epoch ? null
+                    : "this node stopped being the primary before the command could start");
+        } else {
+            afterCommands.submit(command, env);
+        }
     }
 
     /** Re-reads the configuration file (SIGHUP); on error the running configuration stays. */

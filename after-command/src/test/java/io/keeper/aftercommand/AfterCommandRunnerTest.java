@@ -67,4 +67,53 @@ class AfterCommandRunnerTest {
         assertEquals(AfterCommandResult.NO_EXIT_CODE, result.exitCode());
         assertFalse(Files.exists(marker));
     }
+
+    /** A command that holds the runner's one thread until {@code release} exists. */
+    private AfterCommand blocker(Path release) {
+        return new AfterCommand("while [ ! -e '" + release + "' ]; do sleep 0.05; done", GENEROUS);
+    }
+
+    @Test
+    void aRepeatedEventWaitingToStartRunsOnceWithTheLatestEnvironment() throws Exception {
+        Path release = dir.resolve("release");
+        Path out = dir.resolve("out");
+        try (AfterCommandRunner runner = new AfterCommandRunner()) {
+            Future<AfterCommandResult> slow = runner.submit(blocker(release), Map.of("KEEPER_EVENT", "fenced"));
+            AfterCommand record = new AfterCommand("echo \"$KEEPER_EVENT $N\" >> '" + out + "'", GENEROUS);
+            Future<AfterCommandResult> first = runner.submit(record, Map.of("KEEPER_EVENT", "sync_disabled", "N", "1"));
+            for (int n = 2; n <= 5; n++) {
+                Future<AfterCommandResult> again = runner.submit(record,
+                        Map.of("KEEPER_EVENT", "sync_disabled", "N", String.valueOf(n)));
+                assertTrue(again.isDone() && again.get().startError().contains("coalesced"), again.get().toString());
+            }
+            Files.writeString(release, "");
+            assertTrue(slow.get(GENEROUS.toMillis(), TimeUnit.MILLISECONDS).succeeded());
+            assertTrue(first.get(GENEROUS.toMillis(), TimeUnit.MILLISECONDS).succeeded());
+            assertEquals(java.util.List.of("sync_disabled 5"), Files.readAllLines(out), "one run, the latest values");
+        }
+    }
+
+    @Test
+    void aHookWhoseEventNoLongerHoldsIsSkippedAndTheQueueIsBounded() throws Exception {
+        Path release = dir.resolve("release");
+        Path out = dir.resolve("ran");
+        try (AfterCommandRunner runner = new AfterCommandRunner()) {
+            runner.submit(blocker(release), Map.of("KEEPER_EVENT", "fenced"));
+            java.util.concurrent.atomic.AtomicReference<String> stale = new java.util.concurrent.atomic.AtomicReference<>();
+            Future<AfterCommandResult> promoted = runner.submit(new AfterCommand("touch '" + out + "'", GENEROUS),
+                    Map.of("KEEPER_EVENT", "promoted"), stale::get);
+            java.util.List<Future<AfterCommandResult>> more = new java.util.ArrayList<>();
+            for (int i = 0; i < AfterCommandRunner.MAX_WAITING + 3; i++) {
+                more.add(runner.submit(new AfterCommand("true", GENEROUS), Map.of("KEEPER_EVENT", "e" + i)));
+            }
+            long refused = more.stream().filter(f -> f.isDone()).count();
+            assertEquals(4, refused, "16 wait (the promoted hook and 15 more), the rest are refused");
+            stale.set("this node stopped being the primary before the command could start");
+            Files.writeString(release, "");
+            AfterCommandResult r = promoted.get(GENEROUS.toMillis(), TimeUnit.MILLISECONDS);
+            assertFalse(r.succeeded(), r.toString());
+            assertTrue(r.startError().startsWith("skipped: this node stopped being the primary"), r.toString());
+            assertFalse(Files.exists(out), "the promoted hook did not run");
+        }
+    }
 }

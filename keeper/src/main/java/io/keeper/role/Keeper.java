@@ -44,6 +44,7 @@ public final class Keeper {
     private final Lease lease;
     private final LeaseWatch leaseWatch;
     private final LongSupplier nanoTime;
+    private final java.util.concurrent.atomic.AtomicLong stoppedBeingPrimary = new java.util.concurrent.atomic.AtomicLong();
     private final RunTiming timing;
     private final PartnerWatch partnerWatch;
     private final WalArrival walArrival;
@@ -128,6 +129,11 @@ public final class Keeper {
     /** The state after the latest run; safe to call from any thread. */
     public KeeperStatus status() {
         return status;
+    }
+
+    /** Counts the times the local server stopped being a primary (seen at the start of a run). */
+    public long timesStoppedBeingPrimary() {
+        return stoppedBeingPrimary.get();
     }
 
     /** Seconds left on the lease as last seen (for /metrics); NaN without an arbiter or before its first answer. */
@@ -488,6 +494,9 @@ public final class Keeper {
 
     private void noteLocalRole(ServerState state) {
         if (!state.role().equals(localRole)) {
+            if ("primary".equals(localRole)) {
+                stoppedBeingPrimary.incrementAndGet();
+            }
             LOG.info("Local server {} is {} (timeline {}, lsn {}); watching partner {} every {}, acting after {}"
                             + " consecutive failures ({})", config.myConninfo().address(), state.role(),
                     state.timeline(), state.lsn(), config.partnerConninfo().address(),
