@@ -50,10 +50,18 @@ class ConfigurationErrorTest {
             assertTrue(good.getStdout().contains("password=********"), good.getStdout());
             assertFalse(good.getStdout().contains("secret"), "passwords are masked");
 
-            // With its primary gone, a keeper that refused its configuration has not promoted anything.
+            // Through the service loop, as systemd runs it (RestartPreventExitStatus=2): the bad configuration
+            // stops keeper for good, and with its primary gone nothing promotes the standby.
+            standby.exec("bash", "-c", "cp /etc/keeper/bad.conf /etc/keeper/keeper.conf");
+            standby.startKeeper();
+            Await.until("the service loop to see keeper exit with 2", Duration.ofSeconds(60),
+                    () -> standby.keeperLog().contains("node.sh: keeper exited rc=2"));
             pair.node1().killHost();
-            Thread.sleep(Duration.ofSeconds(5).toMillis());
-            assertTrue(standby.isInRecovery());
+            Thread.sleep(2 * SplitBrainChecks.DETECTION_WINDOW.toMillis() + 2000); // past the loop's 1 s restart delay
+            assertEquals(1, Sql.count(standby.keeperLog(), "node.sh: keeper exited"), "exit 2 is final: "
+                    + standby.keeperLog());
+            assertEquals(1, standby.run("pgrep", "-f", "keeper\\.jar run").getExitCode(), "no keeper runs");
+            assertTrue(standby.isInRecovery(), "nothing promoted the standby");
         }
     }
 }

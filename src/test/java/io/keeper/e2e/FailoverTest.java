@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.testcontainers.containers.Container.ExecResult;
 
 /**
  * The standby's keeper promotes when the primary really dies (host crash, postmaster crash, long freeze)
@@ -130,6 +131,22 @@ class FailoverTest {
             } finally {
                 pair.node1().unpause();
             }
+            // The old primary wakes up: without an arbiter its keeper finds a primary on a higher timeline and
+            // fences it; both hosts then name node2 the primary. (How long it took writes after waking up is
+            // the price of running without an arbiter, printed, not asserted.)
+            long woke = System.nanoTime();
+            try (WriteRecorder writes1 = WriteRecorder.start(pair.node1(), Duration.ofMillis(50))) {
+                Await.until("the woken old primary to stop taking writes", Duration.ofSeconds(60),
+                        () -> !pair.node1().acceptsWrites());
+                System.out.printf("[measure] old primary woken after a long freeze, no arbiter: fenced within %d ms;"
+                        + " %s%n", Duration.ofNanos(System.nanoTime() - woke).toMillis(), writes1);
+            }
+            for (PgNode host : List.of(pair.node1(), pair.node2())) {
+                ExecResult primary = host.keeperPrimary();
+                assertEquals("node2", primary.getStdout().strip(), "keeper primary on " + host + ": "
+                        + primary.getStderr());
+            }
+            assertTrue(pair.node2().acceptsWrites(), "node2 stays the primary");
         }
     }
 
