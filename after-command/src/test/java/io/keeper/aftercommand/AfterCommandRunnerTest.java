@@ -68,9 +68,16 @@ class AfterCommandRunnerTest {
         assertFalse(Files.exists(marker));
     }
 
-    /** A command that holds the runner's one thread until {@code release} exists. */
-    private AfterCommand blocker(Path release) {
-        return new AfterCommand("while [ ! -e '" + release + "' ]; do sleep 0.05; done", GENEROUS);
+    /** A command that holds the runner's one thread until {@code release} exists; returns once it runs. */
+    private void block(AfterCommandRunner runner, Path release) throws Exception {
+        Path started = dir.resolve("blocker-started");
+        runner.submit(new AfterCommand("touch '" + started + "'; while [ ! -e '" + release + "' ]; do sleep 0.05; done",
+                GENEROUS), Map.of("KEEPER_EVENT", "fenced"));
+        long deadline = System.nanoTime() + GENEROUS.toNanos();
+        while (!Files.exists(started) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(Files.exists(started), "the blocking command started");
     }
 
     @Test
@@ -78,7 +85,7 @@ class AfterCommandRunnerTest {
         Path release = dir.resolve("release");
         Path out = dir.resolve("out");
         try (AfterCommandRunner runner = new AfterCommandRunner()) {
-            Future<AfterCommandResult> slow = runner.submit(blocker(release), Map.of("KEEPER_EVENT", "fenced"));
+            block(runner, release);
             AfterCommand record = new AfterCommand("echo \"$KEEPER_EVENT $N\" >> '" + out + "'", GENEROUS);
             Future<AfterCommandResult> first = runner.submit(record, Map.of("KEEPER_EVENT", "sync_disabled", "N", "1"));
             for (int n = 2; n <= 5; n++) {
@@ -87,7 +94,6 @@ class AfterCommandRunnerTest {
                 assertTrue(again.isDone() && again.get().startError().contains("coalesced"), again.get().toString());
             }
             Files.writeString(release, "");
-            assertTrue(slow.get(GENEROUS.toMillis(), TimeUnit.MILLISECONDS).succeeded());
             assertTrue(first.get(GENEROUS.toMillis(), TimeUnit.MILLISECONDS).succeeded());
             assertEquals(java.util.List.of("sync_disabled 5"), Files.readAllLines(out), "one run, the latest values");
         }
@@ -98,7 +104,7 @@ class AfterCommandRunnerTest {
         Path release = dir.resolve("release");
         Path out = dir.resolve("ran");
         try (AfterCommandRunner runner = new AfterCommandRunner()) {
-            runner.submit(blocker(release), Map.of("KEEPER_EVENT", "fenced"));
+            block(runner, release);
             java.util.concurrent.atomic.AtomicReference<String> stale = new java.util.concurrent.atomic.AtomicReference<>();
             Future<AfterCommandResult> promoted = runner.submit(new AfterCommand("touch '" + out + "'", GENEROUS),
                     Map.of("KEEPER_EVENT", "promoted"), stale::get);
