@@ -86,7 +86,7 @@ public final class EtcdLease implements Lease {
         long id = grant(ttl);
         ObjectNode txn = txn(cluster);
         compare(txn, "MOD", key(cluster, "holder"), s.holder().mod());
-        compareAlive(txn, cluster, s);
+        compareUnchanged(txn, key(cluster, "alive"), s.alive());
         put(txn, key(cluster, "alive"), node, id);
         put(txn, key(cluster, "sync_released"), String.valueOf(syncReleased), 0);
         if (placeholder) {
@@ -122,11 +122,7 @@ public final class EtcdLease implements Lease {
         ObjectNode txn = txn(cluster);
         compare(txn, "MOD", key(cluster, "holder"), s.holder().mod());
         compare(txn, "CREATE", key(cluster, "alive"), 0);
-        if (s.sync() == null) {
-            compare(txn, "CREATE", key(cluster, "sync_released"), 0);
-        } else {
-            compare(txn, "MOD", key(cluster, "sync_released"), s.sync().mod());
-        }
+        compareUnchanged(txn, key(cluster, "sync_released"), s.sync());
         put(txn, key(cluster, "holder"), node, 0);
         put(txn, key(cluster, "alive"), node, id);
         put(txn, key(cluster, "sync_released"), "false", 0);
@@ -309,11 +305,12 @@ public final class EtcdLease implements Lease {
         return snapshot(answer.path("responses").path(0).path("response_range").path("kvs"), cluster);
     }
 
-    private void compareAlive(ObjectNode txn, long cluster, Snapshot s) {
-        if (s.alive() == null) {
-            compare(txn, "CREATE", key(cluster, "alive"), 0);
+    /** The key is as the snapshot saw it: still absent, or not modified since. */
+    private static void compareUnchanged(ObjectNode txn, String key, Kv seen) {
+        if (seen == null) {
+            compare(txn, "CREATE", key, 0);
         } else {
-            compare(txn, "MOD", key(cluster, "alive"), s.alive().mod());
+            compare(txn, "MOD", key, seen.mod());
         }
     }
 
