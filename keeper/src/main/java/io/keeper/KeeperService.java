@@ -17,7 +17,9 @@ import io.keeper.rejoin.Demotion;
 import io.keeper.rejoin.Rejoin;
 import io.keeper.rejoin.ServerLayout;
 import io.keeper.role.Demoter;
+import io.keeper.role.KeeperStatus;
 import io.keeper.role.ServerActionException;
+import io.keeper.systemd.SystemdNotifier;
 import java.io.IOException;
 import java.time.Clock;
 import io.keeper.heartbeat.PgSession;
@@ -46,6 +48,8 @@ public final class KeeperService implements AutoCloseable {
     /** The watchdog's own session to the witness, with a deadline short enough to fit in the margin. */
     private final Lease watchdogLease;
     private final AfterCommandRunner afterCommands = new AfterCommandRunner();
+    /** Present when systemd started keeper as a Type=notify unit. */
+    private final java.util.Optional<SystemdNotifier> systemd = SystemdNotifier.fromEnvironment(System.getenv());
     private final Keeper keeper;
     private final HeartbeatSchedule schedule;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -57,6 +61,9 @@ public final class KeeperService implements AutoCloseable {
         Map<String, String> env = System.getenv();
         this.localSession = new PgSession(config.myConninfo(), env, config.keepaliveTime(), "local-server");
         this.partnerSession = new PgSession(config.partnerConninfo(), env, config.keepaliveTime(), "partner-probe");
+        // A probe of the partner that times out may still be answered within the detection window: a stalled
+        // partner is then seen alive (and not promoted over), however its stall lined up with the probes.
+        partnerSession.setLateWindow(config.detectionWindow());
         FailoverLogTable table = new FailoverLogTable(config.failoverLogTable());
         this.localServer = new JdbcLocalServer(localSession, table);
         this.partnerServer = new JdbcServer(partnerSession, table);
@@ -119,7 +126,47 @@ public final class KeeperService implements AutoCloseable {
                     Durations.format(t.writeAllowance()));
         }
         schedule.start(config.keepaliveTime());
+        systemd.ifPresent(this::announceWhenStarted);
         LOG.info("Start completed.");
+    }
+
+    /** READY=1 once the first heartbeat run has ended, then the watchdog pings (if the unit has WatchdogSec). */
+    private void announceWhenStarted(SystemdNotifier notifier) {
+        Thread t = new Thread(() -> {
+            try {
+                while (!keeper.liveness().started()) {
+                    Thread.sleep(10);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            notifier.ready(new SystemdNotifier.Heartbeat() {
+                @Override
+                public String stuck() {
+                    return keeper.liveness().stuck(config.keepaliveTime());
+                }
+
+                @Override
+                public String where() {
+                    StackTraceElement[] stack = keeper.liveness().runnerStack();
+                    List<String> frames = new java.util.ArrayList<>();
+                    for (int i = 0; i < Math.min(stack.length, 12); i++) {
+                        frames.add(stack[i].toString());
+                    }
+                    return frames.isEmpty() ? "(between runs)" : String.join(" < ", frames);
+                }
+
+                @Override
+                public String status() {
+                    KeeperStatus s = keeper.status();
+                    String line = s.role() + ", " + s.rule() + ": " + s.lastReason();
+                    return line.length() > 200 ? line.substring(0, 197) + "..." : line;
+                }
+            });
+            LOG.info("Told systemd that keeper is ready");
+        }, "systemd-ready");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**
@@ -279,6 +326,7 @@ public final class KeeperService implements AutoCloseable {
         keeper.reconfigure(applied);
         localSession.setDeadline(applied.keepaliveTime());
         partnerSession.setDeadline(applied.keepaliveTime());
+        partnerSession.setLateWindow(applied.detectionWindow());
         if (lease != null) {
             lease.setDeadline(applied.keepaliveTime());
             watchdogLease.setDeadline(watchdogDeadline(applied));
@@ -319,6 +367,7 @@ public final class KeeperService implements AutoCloseable {
             closed = true;
         }
         LOG.info("Shutting down...");
+        systemd.ifPresent(SystemdNotifier::stopping);
         schedule.close();
         keeper.close();
         if (statusServer != null) {
@@ -331,6 +380,7 @@ public final class KeeperService implements AutoCloseable {
             lease.close();
             watchdogLease.close();
         }
+        systemd.ifPresent(SystemdNotifier::close);
         LOG.info("Shutdown completed.");
         stopped.countDown();
     }

@@ -26,7 +26,7 @@ class FailoverTest {
 
     /** Waits until the node accepts a write; returns the time it took from faultNanos, in ms. */
     static long awaitWritable(PgNode node, long faultNanos) {
-        Await.until(node + " to accept writes", PROMOTION_WAIT, node::acceptsWrites);
+        node.awaitWritable(PROMOTION_WAIT);
         return Duration.ofNanos(System.nanoTime() - faultNanos).toMillis();
     }
 
@@ -147,6 +147,50 @@ class FailoverTest {
                         + primary.getStderr());
             }
             assertTrue(pair.node2().acceptsWrites(), "node2 stays the primary");
+        }
+    }
+
+    /**
+     * The fast profile (250ms x 4, a 1 s window) with a primary that answers every probe in 400 ms (overloaded,
+     * CPU-starved): each probe times out at 250 ms, yet the answer comes within the window. Counting the timeouts
+     * alone promoted this live primary after about a second; its late answers now take the failures back.
+     * The slowness is a function that shadows pg_control_system() for node2's keeper only (its partner_conninfo
+     * puts schema slow first on the search_path).
+     */
+    @Test
+    void aPrimaryAnsweringSlowerThanKeepaliveTimeButWithinTheWindowIsNotPromotedOver() throws Exception {
+        String slowPath = " options='-c search_path=slow,pg_catalog'";
+        try (PgPair pair = PgPair.start(node -> {
+            KeeperConf conf = KeeperConf.defaults(node).with("keepalive_time", "250ms").with("keepalive_count", "4");
+            return node.equals("node2")
+                    ? conf.withString("partner_conninfo", KeeperConf.conninfo("node1") + slowPath) : conf;
+        })) {
+            awaitStandbyKeeperWatching(pair);
+            Sql.execute(pair.node1(), "CREATE SCHEMA slow");
+            Sql.execute(pair.node1(), "CREATE TABLE slow.delay (seconds float8)");
+            Sql.execute(pair.node1(), "INSERT INTO slow.delay VALUES (0)");
+            Sql.execute(pair.node1(), "CREATE FUNCTION slow.pg_control_system(OUT pg_control_version int,"
+                    + " OUT catalog_version_no int, OUT system_identifier bigint,"
+                    + " OUT pg_control_last_modified timestamptz) LANGUAGE sql AS $$"
+                    + " SELECT pg_sleep((SELECT seconds FROM slow.delay)); SELECT * FROM pg_catalog.pg_control_system() $$");
+            int linesBefore = pair.node2().keeperLog().split("\n").length;
+
+            Sql.execute(pair.node1(), "UPDATE slow.delay SET seconds = 0.4");
+            Await.until("node2's keeper to see node1 answer late", Duration.ofSeconds(30),
+                    () -> pair.node2().keeperLog().contains("to a probe that had already timed out"));
+            Thread.sleep(15_000); // sixty probe intervals, fifteen windows
+            String log = pair.node2().keeperLog();
+            String[] lines = log.split("\n");
+            System.out.printf("[measure] primary answering in 400 ms at 250ms x 4 for 15 s: %d log lines on node2%n",
+                    lines.length - linesBefore);
+            assertTrue(pair.node2().isInRecovery(), "a slow but live primary is not promoted over:\n" + log);
+            assertTrue(Sql.failoverLog(pair.node2()).isEmpty());
+            assertTrue(pair.node1().acceptsWrites());
+            assertTrue(lines.length - linesBefore < 30, "a slow partner is not logged at every run:\n" + log);
+
+            Sql.execute(pair.node1(), "UPDATE slow.delay SET seconds = 0");
+            Await.until("node2's keeper to see node1 answer in time again", Duration.ofSeconds(30),
+                    () -> pair.node2().keeperLog().contains("Partner node1:5432 answers within keepalive_time again"));
         }
     }
 

@@ -29,12 +29,15 @@ final class KeeperHttp {
         this.baseUrl = baseUrl;
     }
 
-    /** The HTTP status of GET {@code path}, or -1 when nothing answers. */
+    /**
+     * The HTTP status of GET {@code path}; throws, naming why, when nothing answers (an await then reports the
+     * cause of its last attempt).
+     */
     int get(String path) {
         try {
             return HTTP.send(request(path), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
-            return -1;
+            throw new IllegalStateException("GET " + path + " on " + node + " got no answer: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted during GET " + path + " on " + node, e);

@@ -85,6 +85,9 @@ public final class PgNode implements AutoCloseable {
                 })
                 .withCopyFileToContainer(MountableFile.forHostPath(
                         KeeperImage.dockerDir().resolve("node.sh"), 0755), "/opt/keeper/node.sh")
+                .withCopyFileToContainer(MountableFile.forHostPath(
+                        KeeperImage.dockerDir().resolve("fake-systemd-notify.pl"), 0755),
+                        "/opt/keeper/fake-systemd-notify.pl")
                 .withLogConsumer(logConsumer)
                 .waitingFor(Wait.forSuccessfulCommand("[ \"$(" + RECOVERY_QUERY + ")\" = " + expectedRecovery + " ]")
                         .withStartupTimeout(BOOT_TIMEOUT));
@@ -205,13 +208,26 @@ public final class PgNode implements AutoCloseable {
 
     /** True when a write commits here; false when the node is read-only or cannot be reached. */
     public boolean acceptsWrites() {
+        return writeRefusal().isEmpty();
+    }
+
+    /**
+     * Empty when a write commits here; else why not ("SQLSTATE 25006: cannot execute ... read-only", "SQLSTATE
+     * 08001: connection refused"), which an await reports when it times out.
+     */
+    public Optional<String> writeRefusal() {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS e2e_probe (at timestamptz DEFAULT now(), node text)");
             s.execute("INSERT INTO e2e_probe (node) VALUES ('" + name + "')");
-            return true;
+            return Optional.empty();
         } catch (SQLException e) {
-            return false;
+            return Optional.of("SQLSTATE " + e.getSQLState() + ": " + e.getMessage());
         }
+    }
+
+    /** Waits until a write commits here; on timeout the message says why the last write did not. */
+    public void awaitWritable(Duration max) {
+        Await.until(name + " to accept writes", max, this::writeRefusal, Optional::isEmpty);
     }
 
     /**

@@ -73,7 +73,9 @@ class PromotionGuardTest {
             long lagBytes = Long.parseLong(Sql.value(node1,
                     "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '" + received + "')::bigint"));
             assertTrue(lagBytes > 16L * 1024 * 1024, "the test needs more than 16MB of lag, has " + lagBytes);
-            Thread.sleep(3 * 1000 + 500); // three heartbeats (keepalive_time 1s): node2's keeper saw the new LSN
+            // node2's keeper has seen the primary's new position once its own lag figure covers the filler
+            Await.until("node2's keeper to see the lag", Duration.ofSeconds(30),
+                    () -> node2.metrics().get("keeper_replication_lag_bytes"), lag -> lag != null && lag >= lagBytes);
 
             long fault = System.nanoTime();
             node1.killHost();

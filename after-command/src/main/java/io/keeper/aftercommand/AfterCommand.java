@@ -26,6 +26,12 @@ public final class AfterCommand {
 
     /** Variables keeper's own environment may hold that carry a secret; the command never gets them. */
     static final java.util.List<String> SECRET_VARIABLES = java.util.List.of("PGPASSWORD");
+    /**
+     * What systemd gives keeper's own process only: a child that kept NOTIFY_SOCKET could speak for keeper's unit
+     * (a PostgreSQL started by pg_ctl sends READY=1 and STOPPING=1 to it, and STOPPING=1 makes systemd stop keeper).
+     */
+    public static final java.util.List<String> SERVICE_MANAGER_VARIABLES =
+            java.util.List.of("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID");
 
     private final String command;
     private final String shown;
@@ -115,6 +121,7 @@ public final class AfterCommand {
         ProcessBuilder builder = new ProcessBuilder(shell, "-c", command).redirectInput(NO_INPUT);
         Map<String, String> environment = builder.environment();
         SECRET_VARIABLES.forEach(environment::remove);
+        SERVICE_MANAGER_VARIABLES.forEach(environment::remove);
         extraEnv.forEach((name, value) -> {
             // The process environment cannot hold nulls; a missing value simply leaves the variable out.
             if (name != null && value != null) {

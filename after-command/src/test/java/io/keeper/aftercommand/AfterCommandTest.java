@@ -121,6 +121,9 @@ class AfterCommandTest {
         assertTrue(result.succeeded(), result.toString());
         List<String> env = Files.readAllLines(out);
         assertTrue(env.stream().noneMatch(line -> line.startsWith("PGPASSWORD=")), env.toString());
+        assertEquals("/run/systemd/notify", System.getenv("NOTIFY_SOCKET"), "the pom sets it, as systemd does");
+        assertTrue(env.stream().noneMatch(line -> line.startsWith("NOTIFY_SOCKET=") || line.startsWith("WATCHDOG_")),
+                "the command cannot speak for keeper's unit: " + env);
         assertTrue(env.contains("KEEPER_EVENT=promoted"), env.toString());
         assertTrue(logged(Level.INFO, "starting: env > \"$OUT\" # password=****"));
         assertTrue(log.list.stream().noneMatch(e -> e.getFormattedMessage().contains("hunter2")));

@@ -34,6 +34,11 @@ public final class JdbcServerProbe implements ServerProbe, AutoCloseable {
         }
     }
 
+    @Override
+    public long lastAnswerNanos() {
+        return session.lastAnswerNanos();
+    }
+
     static ServerState read(java.sql.Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(ServerState.QUERY)) {
             rs.next();

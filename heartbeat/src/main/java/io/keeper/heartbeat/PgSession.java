@@ -31,6 +31,8 @@ public final class PgSession implements AutoCloseable {
     private final Map<String, String> env;
     private final ExecutorService workers;
     private volatile Duration deadline;
+    private volatile Duration lateWindow = Duration.ZERO;
+    private volatile long lastAnswerNanos = Long.MIN_VALUE;
     private Connection connection;
     private volatile String applicationName;
 
@@ -65,6 +67,21 @@ public final class PgSession implements AutoCloseable {
         return deadline;
     }
 
+    /**
+     * Lets a read-only call ({@link #callIdempotent}) that overran its deadline go on in the background until
+     * {@code window} after it started: the caller still gets its timeout at the deadline, but an answer that comes
+     * late is noted in {@link #lastAnswerNanos()}. A server that was only stalled (a frozen host answers every
+     * pending probe when it wakes) is then seen alive. {@code Duration.ZERO} (the default) abandons at the deadline.
+     */
+    public void setLateWindow(Duration window) {
+        this.lateWindow = window;
+    }
+
+    /** When (System.nanoTime) the server last answered a read-only call, in time or late; MIN_VALUE if never. */
+    public long lastAnswerNanos() {
+        return lastAnswerNanos;
+    }
+
     /** Runs work within the session's deadline; a failure or timeout drops the connection. */
     public <T> T call(SqlWork<T> work) throws SQLException, TimeoutException, InterruptedException {
         return call(work, deadline);
@@ -84,14 +101,15 @@ public final class PgSession implements AutoCloseable {
         Duration limit = deadline;
         long start = System.nanoTime();
         boolean reused = connection != null;
+        Duration late = lateWindow;
         try {
-            return attempt(work, limit);
+            return attempt(work, limit, late);
         } catch (SQLException e) {
             Duration left = limit.minusNanos(System.nanoTime() - start);
             if (!reused || !connectionLost(e) || left.toMillis() < 50) {
                 throw e;
             }
-            return attempt(work, left);
+            return attempt(work, left, late.minusNanos(System.nanoTime() - start));
         }
     }
 
@@ -103,7 +121,14 @@ public final class PgSession implements AutoCloseable {
 
     private <T> T attempt(SqlWork<T> work, Duration limit)
             throws SQLException, TimeoutException, InterruptedException {
-        Attempt<T> attempt = new Attempt<>(connection, work, limit);
+        return attempt(work, limit, Duration.ZERO);
+    }
+
+    /** One attempt; with a late window longer than the limit, a timed-out attempt goes on in the background. */
+    private <T> T attempt(SqlWork<T> work, Duration limit, Duration late)
+            throws SQLException, TimeoutException, InterruptedException {
+        boolean mayFinishLate = late.compareTo(limit) > 0;
+        Attempt<T> attempt = new Attempt<>(connection, work, mayFinishLate ? late : limit, mayFinishLate);
         Future<T> future;
         try {
             future = workers.submit(attempt);
@@ -115,7 +140,12 @@ public final class PgSession implements AutoCloseable {
             connection = attempt.connection;
             return result;
         } catch (TimeoutException e) {
-            abandon(attempt, future);
+            if (mayFinishLate) {
+                connection = null; // the attempt keeps its connection, and closes it when it ends
+                attempt.goLate();
+            } else {
+                abandon(attempt, future);
+            }
             throw new TimeoutException("no answer from " + conninfo.address() + " within " + limit.toMillis() + " ms");
         } catch (InterruptedException e) {
             abandon(attempt, future);
@@ -172,17 +202,33 @@ public final class PgSession implements AutoCloseable {
         }
     }
 
-    /** One call on a worker thread; if abandoned, it closes whatever connection it ends up holding. */
+    /**
+     * One call on a worker thread; if abandoned, it closes whatever connection it ends up holding. One that may
+     * finish late uses its whole late window for the driver's timeouts; if its caller has stopped waiting, it notes
+     * an answer that comes within that window and closes its connection.
+     */
     private final class Attempt<T> implements Callable<T> {
         private final SqlWork<T> work;
         private final Duration limit;
+        private final boolean mayFinishLate;
+        private final long started = System.nanoTime();
         private Connection connection;
         private boolean abandoned;
+        private boolean late;
+        private boolean done;
 
-        Attempt(Connection reuse, SqlWork<T> work, Duration limit) {
+        Attempt(Connection reuse, SqlWork<T> work, Duration limit, boolean mayFinishLate) {
             this.connection = reuse;
             this.work = work;
             this.limit = limit;
+            this.mayFinishLate = mayFinishLate;
+        }
+
+        synchronized void goLate() {
+            late = true;
+            if (done) { // it finished between the caller's timeout and now: nobody takes its connection
+                closeQuietly(connection);
+            }
         }
 
         @Override
@@ -202,7 +248,27 @@ public final class PgSession implements AutoCloseable {
                 }
             }
             c.setNetworkTimeout(Runnable::run, (int) Math.max(1, limit.toMillis()));
-            return work.apply(c);
+            T result;
+            try {
+                result = work.apply(c);
+            } catch (SQLException | RuntimeException e) {
+                endLate();
+                throw e;
+            }
+            long answered = System.nanoTime();
+            if (!mayFinishLate || answered - started <= limit.toNanos()) {
+                lastAnswerNanos = Math.max(lastAnswerNanos, answered);
+            }
+            endLate();
+            return result;
+        }
+
+        /** A late attempt's connection is its own: the session has already moved on to a fresh one. */
+        private synchronized void endLate() {
+            done = true;
+            if (late) {
+                closeQuietly(connection);
+            }
         }
 
         synchronized void abandon() {

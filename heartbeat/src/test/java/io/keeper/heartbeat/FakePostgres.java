@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -35,7 +36,18 @@ final class FakePostgres implements AutoCloseable {
     private volatile Behaviour behaviour;
 
     /** What the server does with a connection. */
-    private sealed interface Behaviour permits Frozen, Refuse, Answer {
+    private sealed interface Behaviour permits Frozen, Refuse, Answer, Stall {
+    }
+
+    /** Holds every connection, new or logged in, without a byte until woken: a frozen host (its kernel accepts). */
+    private record Stall(String[] row, CountDownLatch woken) implements Behaviour {
+        void await() {
+            try {
+                woken.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Accepts and never sends a byte: a hung partner. */
@@ -84,6 +96,20 @@ final class FakePostgres implements AutoCloseable {
         behaviour = new Frozen();
     }
 
+    /** From now on, connections (new and already logged in) hold still until {@link #wake()}, then answer row. */
+    void stall(String... row) {
+        behaviour = new Stall(row, new CountDownLatch(1));
+    }
+
+    /** Ends a stall: every held connection goes on, as on a host that was frozen and wakes. */
+    void wake() {
+        Behaviour b = behaviour;
+        if (b instanceof Stall stall) {
+            behaviour = new Answer(stall.row());
+            stall.woken().countDown();
+        }
+    }
+
     /** Closes every accepted connection, as a server restart does; the listener stays open. */
     void dropConnections() throws IOException {
         for (Socket s : clients) {
@@ -121,6 +147,9 @@ final class FakePostgres implements AutoCloseable {
         try (socket) {
             DataInputStream in = new DataInputStream(socket.getInputStream());
             DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+            if (behaviour instanceof Stall stall) {
+                stall.await();
+            }
             if (behaviour instanceof Frozen) {
                 drain(in);
                 return;
@@ -176,6 +205,9 @@ final class FakePostgres implements AutoCloseable {
             }
             byte[] body = new byte[in.readInt() - 4];
             in.readFully(body);
+            if (behaviour instanceof Stall stall) {
+                stall.await();
+            }
             if (!(behaviour instanceof Answer answer)) {
                 drain(in);
                 return;

@@ -293,6 +293,63 @@ class JdbcServerProbeTest {
         }
     }
 
+    @Test
+    void aProbeAnsweredAfterItsDeadlineIsNotedWhenTheLateWindowAllowsIt() throws Exception {
+        try (FakePostgres server = FakePostgres.answering(PRIMARY_ROW);
+             PgSession session = new PgSession(server.conninfo(), ENV, Duration.ofMillis(300), "late-test");
+             JdbcServerProbe probe = new JdbcServerProbe(session)) {
+            session.setLateWindow(Duration.ofSeconds(10));
+            assertTrue(probe.probe().answered());
+            long before = probe.lastAnswerNanos();
+            assertTrue(before > Long.MIN_VALUE);
+
+            server.stall(PRIMARY_ROW);
+            ProbeResult timedOut = probe.probe(); // on the kept connection
+            ProbeResult timedOutToo = probe.probe(); // on a fresh one, accepted by the kernel and held
+            assertEquals(ProbeOutcome.UNREACHABLE, timedOut.outcome());
+            assertEquals(ProbeOutcome.UNREACHABLE, timedOutToo.outcome());
+            assertEquals(before, probe.lastAnswerNanos(), "nothing answered yet");
+
+            long woke = System.nanoTime();
+            server.wake();
+            long until = System.nanoTime() + PROMPTLY.toNanos();
+            while (probe.lastAnswerNanos() <= woke && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            assertTrue(probe.lastAnswerNanos() > woke, "the held probes were answered after the wake and noted");
+            assertTrue(probe.probe().answered(), "the next probe answers as usual");
+        }
+    }
+
+    @Test
+    void withoutALateWindowATimedOutProbeIsAbandonedAndItsLateAnswerIgnored() throws Exception {
+        assertLateAnswerIgnored(Duration.ZERO, Duration.ZERO);
+    }
+
+    @Test
+    void anAnswerAfterTheLateWindowIsIgnored() throws Exception {
+        assertLateAnswerIgnored(Duration.ofMillis(700), Duration.ofMillis(1500));
+    }
+
+    private static void assertLateAnswerIgnored(Duration window, Duration wakeAfter) throws Exception {
+        try (FakePostgres server = FakePostgres.answering(PRIMARY_ROW);
+             PgSession session = new PgSession(server.conninfo(), ENV, Duration.ofMillis(300), "late-test");
+             JdbcServerProbe probe = new JdbcServerProbe(session)) {
+            session.setLateWindow(window);
+            assertTrue(probe.probe().answered());
+            long before = probe.lastAnswerNanos();
+            server.stall(PRIMARY_ROW);
+            assertEquals(ProbeOutcome.UNREACHABLE, probe.probe().outcome());
+            Thread.sleep(wakeAfter.toMillis());
+            server.wake();
+            assertTrue(probe.probe().answered(), "a fresh probe answers");
+            long fresh = probe.lastAnswerNanos();
+            Thread.sleep(500); // time for an abandoned attempt to be (wrongly) noted
+            assertEquals(fresh, probe.lastAnswerNanos(), "only the fresh probe's answer is noted");
+            assertTrue(fresh > before);
+        }
+    }
+
     /** A port on 127.0.0.1 that nothing listens on (freshly released, so nothing else will have taken it). */
     private static int closedPort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -1,5 +1,6 @@
 package io.keeper.rejoin;
 
+import io.keeper.aftercommand.AfterCommand;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -37,6 +38,7 @@ final class ProcessCommandRunner implements CommandRunner {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 // A neutral directory every user may enter; the tools all get absolute paths.
                 .directory(new File("/"));
+        AfterCommand.SERVICE_MANAGER_VARIABLES.forEach(builder.environment()::remove); // pg_ctl's server too
         builder.environment().putAll(environment);
         Process process = builder.start();
         List<String> lines = Collections.synchronizedList(new ArrayList<>());

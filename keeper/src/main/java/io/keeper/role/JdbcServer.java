@@ -33,6 +33,11 @@ public class JdbcServer implements PartnerServer, AutoCloseable {
     }
 
     @Override
+    public long lastAnswerNanos() {
+        return probe.lastAnswerNanos();
+    }
+
+    @Override
     public Optional<FailoverLogEntry> latestFailover() {
         try {
             List<FailoverLogEntry> rows = session.call(c -> failoverLog.exists(c) ? failoverLog.readAll(c) : List.of());

@@ -47,6 +47,7 @@ public final class Keeper {
     private final java.util.concurrent.atomic.AtomicLong stoppedBeingPrimary = new java.util.concurrent.atomic.AtomicLong();
     private final RunTiming timing;
     private final PartnerWatch partnerWatch;
+    private final Liveness liveness;
     private final WalArrival walArrival;
     private final WritePermission permission;
     private final RoleActions actions;
@@ -88,6 +89,7 @@ public final class Keeper {
         this.nanoTime = nanoTime;
         this.timing = new RunTiming(config.keepaliveTime());
         this.partnerWatch = new PartnerWatch(config.partnerConninfo().address(), nanoTime);
+        this.liveness = new Liveness(nanoTime);
         this.walArrival = new WalArrival(lease != null);
         this.permission = new WritePermission(nanoTime, watchdogLease != null && lease != null
                 ? this::onPermissionExpired : null);
@@ -187,9 +189,15 @@ public final class Keeper {
         return leaseWatch;
     }
 
+    /** What systemd's watchdog is told: whether runs keep starting and ending in time. */
+    public Liveness liveness() {
+        return liveness;
+    }
+
     /** One heartbeat run. */
     public Decision runOnce() {
         Duration late = timing.runStarted(nanoTime.getAsLong());
+        liveness.runStarted();
         try {
             Observation seen = observe(late);
             if (seen == null) {
@@ -198,6 +206,7 @@ public final class Keeper {
             Facts facts = facts(seen, pauseNow(seen));
             RoleRules.Verdict verdict = RoleRules.decide(facts);
             Decision decision;
+            liveness.acting(); // waiting for the lock too: the lease watchdog may be demoting this server
             actLock.lock();
             try {
                 decision = actions.act(verdict, seen, facts);
@@ -213,6 +222,7 @@ public final class Keeper {
             return decision;
         } finally {
             timing.runEnded(nanoTime.getAsLong());
+            liveness.runEnded();
         }
     }
 
@@ -255,7 +265,7 @@ public final class Keeper {
         if (Thread.currentThread().isInterrupted()) {
             return null;
         }
-        partnerWatch.note(other, untrusted(late, me, other), config.keepaliveCount());
+        partnerWatch.note(other, untrusted(late, me, other), config.keepaliveCount(), partner.lastAnswerNanos());
         if (me.answered()) {
             partnerWatch.checkCluster(me.state().systemIdentifier(), other);
             publishName(me.state());

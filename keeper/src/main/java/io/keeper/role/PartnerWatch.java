@@ -3,6 +3,7 @@ package io.keeper.role;
 import io.keeper.heartbeat.ProbeResult;
 import io.keeper.heartbeat.ServerState;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +20,11 @@ final class PartnerWatch {
     private final LongSupplier nanoTime;
     private final RepeatedLog repeated;
     private final RepeatedLog foreignLog;
-    private int failures;
-    private long firstFailureNanos;
+    private final RepeatedLog lateLog;
+    /** A late answer took failures back since the partner last answered in time: it is slow rather than gone. */
+    private boolean answeringLate;
+    /** When each counted failed probe of the current streak started, oldest first. */
+    private final ArrayDeque<Long> failedProbeStarts = new ArrayDeque<>();
     private String lastFailure = "";
     private boolean seenAsPrimary;
     private long lastPrimaryLsn = -1;
@@ -32,6 +36,7 @@ final class PartnerWatch {
         this.nanoTime = nanoTime;
         this.repeated = new RepeatedLog(nanoTime);
         this.foreignLog = new RepeatedLog(nanoTime);
+        this.lateLog = new RepeatedLog(nanoTime);
     }
 
     /**
@@ -39,13 +44,20 @@ final class PartnerWatch {
      * its host stalled), the local server did not answer either, or the probe itself overran its deadline.
      *
      * @param untrusted why this run's failure must not count, or null when it may
+     * @param lastAnswer when the partner last answered any probe (System.nanoTime base), late answers included
      */
-    void note(ProbeResult probe, String untrusted, int threshold) {
+    void note(ProbeResult probe, String untrusted, int threshold, long lastAnswer) {
         if (!probe.outcome().countsAsFailure()) {
-            if (failures > 0) {
-                LOG.info("Partner {} answered again after {} failed probe(s): {}", address, failures, probe.describe());
+            if (answeringLate && probe.answered()) {
+                answeringLate = false;
+                lateLog.reset();
+                LOG.info("Partner {} answers within keepalive_time again: {}", address, probe.describe());
             }
-            failures = 0;
+            if (!failedProbeStarts.isEmpty()) {
+                LOG.info("Partner {} answered again after {} failed probe(s): {}", address, failedProbeStarts.size(),
+                        probe.describe());
+            }
+            failedProbeStarts.clear();
             if (!probe.answered()) {
                 if (repeated.due("refused " + probe.outcome())) {
                     LOG.warn("Partner {} is alive but refused keeper's probe: {}. Check partner_conninfo;"
@@ -57,23 +69,51 @@ final class PartnerWatch {
             }
             return;
         }
+        forgiveAnswered(lastAnswer);
         if (untrusted != null) {
             LOG.warn("Failed probe of {} not counted: {} ({})", address, untrusted, probe.reason());
             return;
         }
-        if (failures == 0) {
-            firstFailureNanos = nanoTime.getAsLong();
-        }
-        failures++;
+        failedProbeStarts.addLast(nanoTime.getAsLong() - probe.elapsed().toNanos());
+        int failures = failedProbeStarts.size();
         lastFailure = probe.reason();
         // Every failure up to the threshold is told; after it, a line when the reason's kind changes and a summary.
-        if (failures <= threshold) {
+        if (failures == 1 && answeringLate) {
+            LOG.debug("Partner {} probe timed out again ({}); it has been answering late", address, lastFailure);
+        } else if (failures <= threshold) {
             repeated.reset();
             LOG.warn("Partner {} unreachable ({}/{}): {}", address, failures, threshold, lastFailure);
         } else if (repeated.due("unreachable " + probe.outcome())) {
             LOG.warn("Partner {} still unreachable ({} probes in a row, threshold {}): {}{}", address, failures,
                     threshold, lastFailure, repeated.summary());
         }
+    }
+
+    /**
+     * A probe that timed out but whose answer came later proves the partner was alive then: the failed probes that
+     * started before that answer no longer count (a frozen host answers every pending probe when it wakes, so a
+     * stall shorter than the detection window never adds up to keepalive_count failures).
+     *
+     * @return how many failures were dropped
+     */
+    int forgiveAnswered(long lastAnswer) {
+        int dropped = 0;
+        while (!failedProbeStarts.isEmpty() && failedProbeStarts.peekFirst() < lastAnswer) {
+            failedProbeStarts.removeFirst();
+            dropped++;
+        }
+        if (dropped > 0) {
+            answeringLate = true;
+            // A slow partner does this at every run: told when it starts and then at each summary interval.
+            if (lateLog.due("late")) {
+                LOG.warn("Partner {} answered {} ms ago to a probe that had already timed out: it is alive but slower"
+                        + " than keepalive_time (stalled or overloaded, not dead); the {} failed probe(s) before that"
+                        + " answer no longer count, {} still do{}", address,
+                        Duration.ofNanos(nanoTime.getAsLong() - lastAnswer).toMillis(), dropped,
+                        failedProbeStarts.size(), lateLog.summary());
+            }
+        }
+        return dropped;
     }
 
     private void noteRole(ServerState state) {
@@ -107,21 +147,20 @@ final class PartnerWatch {
 
     /** After this node changed role (promoted, rejoined): the count and the partner's history start over. */
     void reset(boolean partnerIsPrimary, long partnerLsn) {
-        failures = 0;
+        failedProbeStarts.clear();
         seenAsPrimary = partnerIsPrimary;
         lastPrimaryLsn = partnerIsPrimary ? partnerLsn : -1;
     }
 
     /** After a maintenance pause: failures seen during it do not count; this run's own failure, if any, does. */
     void countAfresh() {
-        if (failures > 0) {
-            failures = 1;
-            firstFailureNanos = nanoTime.getAsLong();
+        while (failedProbeStarts.size() > 1) {
+            failedProbeStarts.removeFirst();
         }
     }
 
     int failures() {
-        return failures;
+        return failedProbeStarts.size();
     }
 
     String lastFailure() {
@@ -129,7 +168,8 @@ final class PartnerWatch {
     }
 
     long unreachableMs() {
-        return failures == 0 ? 0 : Duration.ofNanos(nanoTime.getAsLong() - firstFailureNanos).toMillis();
+        Long first = failedProbeStarts.peekFirst();
+        return first == null ? 0 : Duration.ofNanos(nanoTime.getAsLong() - first).toMillis();
     }
 
     boolean seenAsPrimary() {

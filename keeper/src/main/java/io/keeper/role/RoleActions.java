@@ -148,6 +148,9 @@ final class RoleActions {
                 }
                 return Decision.FENCED;
             case PROMOTE:
+                if ("promote".equals(lastRule) && partnerAnsweredLate(f)) {
+                    return refuse(reasonOverride);
+                }
                 return promotions.promote(me, reason);
             case REPROMOTE:
                 return promotions.repromote(me, reason);
@@ -180,6 +183,20 @@ final class RoleActions {
     }
 
     /** Logs the refusal when it starts, when the rule behind it changes, and at each summary interval. */
+    /**
+     * The last look before a promotion for a dead partner: a probe that timed out in an earlier run may have been
+     * answered since (a stalled host wakes and answers every pending probe), and then the partner is alive.
+     */
+    private boolean partnerAnsweredLate(Facts f) {
+        PartnerWatch watch = keeper.partnerWatch();
+        if (watch.forgiveAnswered(partner.lastAnswerNanos()) == 0 || watch.failures() >= f.keepaliveCount()) {
+            return false;
+        }
+        reasonOverride = "partner " + partnerAddress() + " answered a timed-out probe before the promotion started:"
+                + " it was stalled, not dead (" + watch.failures() + "/" + f.keepaliveCount() + " failures still count)";
+        return true;
+    }
+
     Decision refuse(String why) {
         if (repeated.due("not promoting: " + lastRule)) {
             LOG.warn("Not promoting: {}{}", why, repeated.summary());

@@ -25,6 +25,9 @@ final class FakePartner implements PartnerServer {
     /** What promoting this partner does (a KeeperLeaseTest pair promotes the other node's server). */
     java.util.function.BiConsumer<String, Long> onSwitchoverPromotion = (event, term) -> { };
 
+    /** What lastAnswerNanos() says, asked at each call (a late answer can arrive between two calls of one run). */
+    java.util.function.LongSupplier lastAnswer = () -> Long.MIN_VALUE;
+
     FakePartner(ProbeResult first) {
         this.next = first;
     }
@@ -33,6 +36,11 @@ final class FakePartner implements PartnerServer {
     public ProbeResult probe() {
         ProbeResult q = queued.poll();
         return q != null ? q : dynamic != null ? dynamic.get() : next;
+    }
+
+    @Override
+    public long lastAnswerNanos() {
+        return lastAnswer.getAsLong();
     }
 
     @Override

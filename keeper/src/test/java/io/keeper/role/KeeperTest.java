@@ -77,6 +77,39 @@ class KeeperTest {
         assertTrue(local.rows.get(0).reason().contains("3 consecutive probes"), local.rows.get(0).reason());
     }
 
+    /** keepalive_count 3: the partner seen as primary, then two probes timed out. */
+    private void startAndMissTwoProbesOfThePrimary() throws Exception {
+        start(FakeLocalServer.standby(), 3);
+        for (ProbeResult p : List.of(PARTNER_PRIMARY, PARTNER_DEAD, PARTNER_DEAD)) {
+            assertEquals(Decision.WATCHING, tick(p));
+        }
+    }
+
+    @Test
+    void probesAnsweredLateNoLongerCountAndAPartnerDyingAfterwardsIsPromotedOverOneWindowLater() throws Exception {
+        startAndMissTwoProbesOfThePrimary();
+        long woke = clock.get(); // the stalled partner wakes and answers the two timed-out probes
+        partner.lastAnswer = () -> woke;
+        assertEquals(Decision.WATCHING, tick(PARTNER_DEAD), "only this run's failure, after the answer, counts");
+        assertEquals(1, keeper.consecutiveFailures());
+        assertEquals(Decision.WATCHING, tick(PARTNER_DEAD));
+        assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD));
+        assertEquals(1, local.promotions);
+    }
+
+    @Test
+    void aLateAnswerBetweenTheLookAndThePromotionStopsThePromotion() throws Exception {
+        startAndMissTwoProbesOfThePrimary();
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        partner.lastAnswer = () -> asked.getAndIncrement() == 0 ? Long.MIN_VALUE : clock.get();
+
+        assertEquals(Decision.PROMOTION_BLOCKED, tick(PARTNER_DEAD), "the partner answered after this run's look");
+        assertEquals(0, local.promotions);
+        assertTrue(keeper.status().lastReason().contains("stalled, not dead"), keeper.status().lastReason());
+        assertEquals(Decision.WATCHING, tick(PARTNER_DEAD), "the failures before the answer no longer count");
+        assertEquals(1, keeper.consecutiveFailures());
+    }
+
     @Test
     void aPauseHoldsThePromotionBackAndAResumeCountsTheFailuresAfresh() throws Exception {
         start(FakeLocalServer.standby(), 3);
