@@ -242,52 +242,118 @@ run_failover() {
   [[ $status == ok ]]
 }
 
-# The freeze scenario: COUNT pauses of the primary container, each TOOL_FREEZE_MS long, 2 s apart;
-# false failovers are the timelines the surviving primary moved on by.
+# run_freeze TOOL SCENARIO REPLICATION COUNT PAUSE_MS [STARVE]: a freeze set. COUNT pauses of the primary's
+# container (docker pause), each PAUSE_MS long, 2 s apart, under the load; the tool parts' scenario "freeze"
+# pauses for TOOL_FREEZE_MS (half the detection window). STARVE (node1 or node2): that container's CPU is kept
+# busy for the whole set (starve_cpu). After each pause node2 is asked whether it was promoted; if so the set
+# goes on with the pauses left on a fresh cluster (the next segment, RUN_DIR/segN), so that every pause meets a
+# healthy pair. False failovers = the timelines each segment's surviving primary moved on by (1 when node2 was
+# promoted but never written to); lost commits and acknowledged commits are summed over the segments, the
+# longest stall is the longest of them.
 run_freeze() {
-  local tool=$1 count=$2
-  RUN_DIR="$RESULTS/raw/$tool-freeze-async-1"
-  rm -rf "$RUN_DIR"; mkdir -p "$RUN_DIR"
-  say "$tool freeze: $count pauses of $TOOL_FREEZE_MS ms"
-  pgrep -f surefire >/dev/null && echo "$tool-freeze" >> "$RESULTS/busy.log"
-  local note="" status=failed fields=()
-  if cluster_under_load 0; then
-    local tl0; tl0=$(timeline_of node1)
-    sleep 2
-    local i p0
-    for ((i = 1; i <= count; i++)); do
-      p0=$(now_ms)
-      docker pause "$SET-node1" >/dev/null
-      sleep "$(awk -v ms="$TOOL_FREEZE_MS" 'BEGIN { printf "%.3f", ms / 1000 }')"
-      docker unpause "$SET-node1" >/dev/null
-      echo "$p0,$(now_ms)" >> "$RUN_DIR/pauses.csv"
-      sleep 2
-    done
-    sleep "${FREEZE_SETTLE_S:-5}"  # time for a late (wrong) promotion to show
-    stop_client
-    local survivor; survivor=$(last_ack_host)
-    local tl1; tl1=$(timeline_of "$survivor")
-    sql "$survivor" "COPY bench_writes (id) TO STDOUT" > "$RUN_DIR/ids.txt"
-    if [[ -n $tl0 && -n $tl1 ]] && out=$(java -cp "$BUILD_DIR/classes" Analyze freeze "$RUN_DIR" 2>&1); then
-      status=ok
-      local failovers=$((tl1 - tl0))
-      local s2; s2=$(sql node2 "SELECT pg_is_in_recovery()")
-      (( failovers == 0 )) && [[ $s2 == f ]] && failovers=1  # promoted but never written to
-      IFS=, read -r stall acked miss <<< "$out"
-      fields=(missing_acks="$miss" acked_commits="$acked" recovered_on="$survivor" longest_stall_ms="$stall"
-        false_failovers="$failovers")
-      note="$count pauses of $TOOL_FREEZE_MS ms; timeline $tl0 -> $tl1 on $survivor"
-    else
-      note="could not read the timelines ($tl0/$tl1) or: $out"
+  local tool=$1 scenario=$2 repl=$3 count=$4 pause_ms=$5 starve=${6:-}
+  local sync=0; [[ $repl == sync ]] && sync=1
+  local set_dir="$RESULTS/raw/$tool-$scenario-$repl-1"
+  rm -rf "$set_dir"; mkdir -p "$set_dir"
+  say "$tool $scenario $repl: $count pauses of $pause_ms ms${starve:+, $starve CPU-starved}"
+  pgrep -f surefire >/dev/null && echo "$tool-$scenario-$repl" >> "$RESULTS/busy.log"
+  local status=ok note="" seg=0 failovers=0 acked=0 miss=0 stall=0 timelines=() starved=()
+  FREEZE_PAUSED=0
+  while (( FREEZE_PAUSED < count )); do
+    seg=$((seg + 1))
+    RUN_DIR=$set_dir/seg$seg
+    mkdir -p "$RUN_DIR"
+    freeze_segment "$sync" "$count" "$pause_ms" "$starve" || { status=failed note=$SEG_NOTE; }
+    save_logs
+    cleanup_all
+    [[ $status == ok ]] || break
+    failovers=$((failovers + SEG_FAILOVERS)) acked=$((acked + SEG_ACKED)) miss=$((miss + SEG_MISSING))
+    (( SEG_STALL > stall )) && stall=$SEG_STALL
+    timelines+=("$SEG_TIMELINE")
+    [[ -n $SEG_STARVED ]] && starved+=("$SEG_STARVED")
+  done
+  local fields=()
+  if [[ $status == ok ]]; then
+    fields=(missing_acks="$miss" acked_commits="$acked" recovered_on="$SEG_SURVIVOR" longest_stall_ms="$stall"
+      false_failovers="$failovers")
+    note="$count pauses of $pause_ms ms"
+    ((${#starved[@]})) && note+="; $(join_by " then " "${starved[@]}")"
+    if ((seg == 1)); then note+="; timeline ${timelines[0]}"
+    else note+="; $seg clusters (a fresh one after each false failover): timelines $(join_by " then " "${timelines[@]}")"
     fi
   else
-    note=$SETUP_NOTE
+    say "FAILED: $note"
   fi
-  save_logs
-  [[ $status == ok ]] || say "FAILED: $note"
-  record "$tool" freeze async 1 "$status" "$note" "${fields[@]}"
-  cleanup_all
+  record "$tool" "$scenario" "$repl" 1 "$status" "$note" "${fields[@]}"
   [[ $status == ok ]]
 }
+
+# One cluster of a freeze set (see run_freeze): pauses node1 until FREEZE_PAUSED reaches COUNT or node2 was
+# promoted. Sets SEG_FAILOVERS, SEG_ACKED, SEG_MISSING, SEG_STALL, SEG_SURVIVOR, SEG_TIMELINE ("1 -> 1 on
+# node1") and SEG_STARVED (the busy loops' account); on failure returns 1 with the reason in SEG_NOTE.
+freeze_segment() {
+  local sync=$1 count=$2 pause_ms=$3 starve=$4
+  SEG_NOTE= SEG_STARVED=
+  cluster_under_load "$sync" || { SEG_NOTE=$SETUP_NOTE; return 1; }
+  local tl0; tl0=$(timeline_of node1)
+  if [[ -n $starve ]]; then
+    starve_cpu "$starve" || { SEG_NOTE="the busy loops did not start in $starve"; return 1; }
+  fi
+  sleep 2
+  local promoted=0 p0
+  while (( FREEZE_PAUSED < count && !promoted )); do
+    p0=$(now_ms)
+    docker pause "$SET-node1" >/dev/null
+    sleep "$(awk -v ms="$pause_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
+    docker unpause "$SET-node1" >/dev/null
+    echo "$p0,$(now_ms)" >> "$RUN_DIR/pauses.csv"
+    FREEZE_PAUSED=$((FREEZE_PAUSED + 1))
+    sleep 2
+    is_primary node2 && promoted=1
+  done
+  sleep "${FREEZE_SETTLE_S:-5}"  # time for a late (wrong) promotion to show
+  if [[ -n $starve ]]; then
+    SEG_STARVED=$(stop_starving "$starve") || { SEG_NOTE=$SEG_STARVED; stop_client; return 1; }
+  fi
+  stop_client
+  local survivor tl1 out
+  survivor=$(last_ack_host)
+  tl1=$(timeline_of "$survivor")
+  sql "$survivor" "COPY bench_writes (id) TO STDOUT" > "$RUN_DIR/ids.txt"
+  if [[ -z $tl0 || -z $tl1 ]] || ! out=$(java -cp "$BUILD_DIR/classes" Analyze freeze "$RUN_DIR" 2>&1); then
+    SEG_NOTE="could not read the timelines ($tl0/$tl1) or: ${out:-}"
+    return 1
+  fi
+  IFS=, read -r SEG_STALL SEG_ACKED SEG_MISSING <<< "$out"
+  SEG_FAILOVERS=$((tl1 - tl0))
+  (( SEG_FAILOVERS == 0 )) && [[ $(sql node2 "SELECT pg_is_in_recovery()") == f ]] && SEG_FAILOVERS=1  # promoted but never written to
+  SEG_SURVIVOR=$survivor SEG_TIMELINE="$tl0 -> $tl1 on $survivor"
+}
+
+# starve_cpu NODE: one busy loop per CPU of the machine (both cores here) in NODE's container, at the priority
+# of its other processes, until stop_starving; their pids and start time in /run/bench-busy-loops.
+starve_cpu() {
+  docker exec -d "$SET-$1" bash -c 'for i in $(seq "$(nproc)"); do (while :; do :; done) & done
+    echo "$(date +%s%3N) $(echo $(jobs -p))" > /run/bench-busy-loops.tmp
+    mv /run/bench-busy-loops.tmp /run/bench-busy-loops; wait' || return 1
+  wait_until 10 "the busy loops in $1" docker exec "$SET-$1" test -s /run/bench-busy-loops
+}
+
+# stop_starving NODE: stops NODE's busy loops and prints what they did ("node1 CPU-starved: 2 busy loops used
+# 41.5 s of CPU in 24.1 s"); prints the reason and returns 1 when one of them had stopped before.
+stop_starving() {
+  docker exec -e NODE="$1" "$SET-$1" bash -c 'read -r t0 pids < /run/bench-busy-loops
+    cpu=0 n=0 tck=$(getconf CLK_TCK)
+    for p in $pids; do
+      [[ -r /proc/$p/stat ]] || { echo "a busy loop in $NODE stopped before the end of the set"; exit 1; }
+      cpu=$(awk -v c="$cpu" -v t="$tck" "{ print c + (\$14 + \$15) / t }" "/proc/$p/stat") n=$((n + 1))
+    done
+    kill $pids
+    awk -v n="$NODE" -v k="$n" -v c="$cpu" -v ms=$(( $(date +%s%3N) - t0 )) \
+      "BEGIN { printf \"%s CPU-starved: %d busy loops used %.1f s of CPU in %.1f s\", n, k, c, ms / 1000 }"'
+}
+
+# join_by SEPARATOR WORD...: the words with SEPARATOR between them (no comma: record turns commas into ";").
+join_by() { local sep=$1 first=$2; shift 2; printf '%s' "$first" "${@/#/$sep}"; }
 
 sync_is() { [[ $(sync_state "$1") == "$2" ]]; }

@@ -16,6 +16,7 @@ run_part() {
     footprint) footprint_part || rc=1 ;;
     splitbrain|splitbrain-etcd) splitbrain_part "$(splitbrain_tool "$part")" || rc=1 ;;
     switchover) switchover_part || rc=1 ;;
+    fast) fast_part || rc=1 ;;
     *) tool_part "$part" || rc=1 ;;
   esac
   write_meta "$part" "$started" "$load" "$beside"
@@ -31,7 +32,7 @@ tool_files() {
 
 # One tool's crash and pgkill runs and its freeze run.
 tool_part() {
-  local tool=$1 scenario repl run bad=0
+  local tool=$1 bad=0
   source "$BENCH_DIR/peers/$tool.sh"
   if [[ -n ${TOOL_UNSUPPORTED:-} ]]; then
     say "$tool: not measured: $TOOL_UNSUPPORTED"
@@ -39,6 +40,14 @@ tool_part() {
     return 0
   fi
   tool_files "$tool"
+  failover_runs "$tool" || bad=1
+  if ((FREEZE_COUNT > 0)); then run_freeze "$tool" freeze async "$FREEZE_COUNT" "$TOOL_FREEZE_MS" || bad=1; fi
+  return $bad
+}
+
+# The crash and pgkill runs of a tool whose peer script is sourced: SCENARIOS x REPLICATIONS x RUNS.
+failover_runs() {
+  local tool=$1 scenario repl run bad=0
   for scenario in $SCENARIOS; do
     for repl in $REPLICATIONS; do
       for ((run = 1; run <= RUNS; run++)); do
@@ -46,7 +55,42 @@ tool_part() {
       done
     done
   done
-  if ((FREEZE_COUNT > 0)); then run_freeze "$tool" "$FREEZE_COUNT" || bad=1; fi
+  return $bad
+}
+
+# The 1 s profile: keeper at keepalive_time 250ms x 4 (bench/peers/keeper-fast.sh): its crash and pgkill runs;
+# with each replication, FREEZE_COUNT pauses of half the window, plainly (freeze), with the primary's container
+# CPU-starved (freeze-cpu-primary) and with the standby's (freeze-cpu-standby); then SWEEP_COUNT pauses at each
+# of FAST_SWEEP percent of the window (sweep-PERCENT, the first replication asked for). Then Patroni at ttl 5,
+# below its documented minimum (bench/peers/patroni-fast.sh): its crash and pgkill runs. Each tool in a subshell,
+# so that one peer script's definitions do not leak into the next.
+FAST_SWEEP="25 50 75 100"
+fast_part() {
+  local bad=0
+  (
+    source "$BENCH_DIR/peers/keeper-fast.sh"
+    tool_files keeper-fast
+    local b=0 repl pct
+    failover_runs keeper-fast || b=1
+    if ((FREEZE_COUNT > 0)); then
+      for repl in $REPLICATIONS; do
+        run_freeze keeper-fast freeze "$repl" "$FREEZE_COUNT" "$TOOL_FREEZE_MS" || b=1
+        run_freeze keeper-fast freeze-cpu-primary "$repl" "$FREEZE_COUNT" "$TOOL_FREEZE_MS" node1 || b=1
+        run_freeze keeper-fast freeze-cpu-standby "$repl" "$FREEZE_COUNT" "$TOOL_FREEZE_MS" node2 || b=1
+      done
+    fi
+    if ((SWEEP_COUNT > 0)); then
+      for pct in $FAST_SWEEP; do
+        run_freeze keeper-fast "sweep-$pct" "${REPLICATIONS%% *}" "$SWEEP_COUNT" $((2 * TOOL_FREEZE_MS * pct / 100)) || b=1
+      done
+    fi
+    exit $b
+  ) || bad=1
+  (
+    source "$BENCH_DIR/peers/patroni-fast.sh"
+    tool_files patroni-fast
+    failover_runs patroni-fast
+  ) || bad=1
   return $bad
 }
 
@@ -127,6 +171,7 @@ write_meta() {
     footprint) tools=keeper ;;
     splitbrain|splitbrain-etcd) tools=$(splitbrain_tool "$part") ;;
     switchover) tools=$SWITCHOVER_TOOLS ;;
+    fast) tools="keeper-fast patroni-fast" ;;
   esac
   {
     echo "part=$part"
@@ -145,6 +190,7 @@ write_meta() {
     echo "scenarios=$SCENARIOS"
     echo "replications=$REPLICATIONS"
     echo "freeze_count=$FREEZE_COUNT"
+    echo "sweep_count=$SWEEP_COUNT"
     echo "footprint_minutes=$FOOTPRINT_MINUTES"
     echo "splitbrain_runs=$SB_RUNS"
     echo "splitbrain_scenarios=${SB_PART_SCENARIOS:-}"

@@ -2,18 +2,21 @@
 # keeper's benchmark suite: failover time, lost commits, false failovers, split brain and footprint of
 # keeper and of the failover tools Debian ships (repmgr, Patroni, pg_auto_failover), on the same containers.
 #
-#   bash bench/run.sh                    every part (about 95 min), writes docs/benchmarks.md, .png, -*.csv
+#   bash bench/run.sh                    every part (about 125 min), writes docs/benchmarks.md, .png, -*.csv
 #   bash bench/run.sh --part splitbrain  one part (or several: --part "keeper footprint"); the report
 #                                        merges it with the last results of every other part
 #   bash bench/run.sh --report-only      rewrite the report from the last results of every part
 #   bash bench/run.sh --smoke            crash x 1 for keeper only (about 2 min), report in bench/.work/smoke
 #   bash bench/run.sh --smoke --part splitbrain   each split-brain scenario once, async (about 3 min)
 #   bash bench/run.sh --smoke --part splitbrain-etcd   the same with etcd as the arbiter
+#   bash bench/run.sh --smoke --part fast   the 1 s profile: each scenario once, async, a few pauses a set
 #   bash bench/run.sh --runs 2 --tools "keeper repmgr" --freeze-count 5 --footprint-minutes 2
 #
 # Parts: keeper, repmgr, patroni, pg_auto_failover (each: that tool's crash and pgkill runs and its
 # freeze run), footprint (keeper's start-up, memory and CPU), splitbrain (keeper with a witness),
-# splitbrain-etcd (keeper with a three-member etcd cluster as the arbiter), switchover (planned switchovers).
+# splitbrain-etcd (keeper with a three-member etcd cluster as the arbiter), switchover (planned switchovers),
+# fast (keeper's 1 s profile, keepalive 250ms x 4: failovers, pauses with and without a CPU-starved host, false
+# failovers against pause length; and Patroni at ttl 5, below its documented minimum).
 # Not part of the tests or CI. Needs root on a Debian 12 machine (it starts Docker through
 # src/test/docker/engine.sh and builds the image keeper-bench:2 with debootstrap). Exits 1 when any
 # run it attempted could not be measured; a tool that cannot work here is reported with the reason.
@@ -24,17 +27,18 @@ BENCH_DIR=$ROOT/bench
 WORK=$BENCH_DIR/.work
 BUILD_DIR=$WORK/build
 TOOL_PARTS="keeper repmgr patroni pg_auto_failover"
-ALL_PARTS="$TOOL_PARTS footprint splitbrain splitbrain-etcd switchover"
+ALL_PARTS="$TOOL_PARTS footprint splitbrain splitbrain-etcd switchover fast"
 SWITCHOVER_TOOLS="keeper patroni pg_auto_failover"   # repmgr's switchover needs SSH between the hosts
 
 SMOKE=0
 [[ " $* " == *" --smoke "* ]] && SMOKE=1
 if ((SMOKE)); then   # defaults of a smoke run; options given explicitly still apply
-  RUNS=1 SB_RUNS=1 SWITCHOVER_RUNS=0 TOOLS=keeper SCENARIOS=crash REPLICATIONS=async FREEZE_COUNT=0 FOOTPRINT_MINUTES=0
-  PARTS=keeper OUT=$WORK/smoke RESULTS_ROOT=$WORK/smoke/results
+  # FREEZE_COUNT: none for keeper's part, 3 a set for the fast part (see below), unless --freeze-count says
+  RUNS=1 SB_RUNS=1 SWITCHOVER_RUNS=0 TOOLS=keeper SCENARIOS=crash REPLICATIONS=async FREEZE_COUNT= SWEEP_COUNT=2
+  FOOTPRINT_MINUTES=0 PARTS=keeper OUT=$WORK/smoke RESULTS_ROOT=$WORK/smoke/results
 else
   RUNS=5 SB_RUNS=5 SWITCHOVER_RUNS=5 TOOLS=$TOOL_PARTS SCENARIOS="crash pgkill" REPLICATIONS="async sync" FREEZE_COUNT=20
-  FOOTPRINT_MINUTES=10 PARTS= OUT=$ROOT/docs RESULTS_ROOT=$WORK/results
+  SWEEP_COUNT=10 FOOTPRINT_MINUTES=10 PARTS= OUT=$ROOT/docs RESULTS_ROOT=$WORK/results
 fi
 SB_SCENARIOS=
 REPORT_ONLY=0
@@ -46,7 +50,7 @@ Options: --part "PART...", --runs N (crash and pgkill, and the crash with an arb
 "crash linkcut isolate witness-kill witness-kill-light witness-primary etcd-member-kill etcd-majority-kill
 etcd-majority-kill-light etcd-majority-primary" (each split-brain part runs those its arbiter knows), --replication "async sync",
 --freeze-count N, --footprint-minutes N, --switchover-runs N, --switchover-tools "keeper patroni
-pg_auto_failover", --out DIR, --report-only, --smoke.
+pg_auto_failover", --sweep-count N (the fast part's pauses at each length), --out DIR, --report-only, --smoke.
 EOU
 }
 while (($#)); do
@@ -62,6 +66,7 @@ while (($#)); do
     --splitbrain-scenarios) SB_SCENARIOS=$2; shift ;;
     --replication) REPLICATIONS=$2; shift ;;
     --freeze-count) FREEZE_COUNT=$2; shift ;;
+    --sweep-count) SWEEP_COUNT=$2; shift ;;
     --footprint-minutes) FOOTPRINT_MINUTES=$2; shift ;;
     --out) OUT=$2; shift ;;
     --report-only) REPORT_ONLY=1 ;;
@@ -75,6 +80,10 @@ if [[ -z $PARTS ]]; then   # everything the options leave in
   ((FOOTPRINT_MINUTES > 0)) && PARTS+=" footprint"
   ((SB_RUNS > 0)) && PARTS+=" splitbrain splitbrain-etcd"
   ((SWITCHOVER_RUNS > 0)) && PARTS+=" switchover"
+  [[ " $TOOLS " == *" keeper "* ]] && PARTS+=" fast"
+fi
+if [[ -z $FREEZE_COUNT ]]; then   # a smoke run without --freeze-count
+  FREEZE_COUNT=0; [[ " $PARTS " == *" fast "* ]] && FREEZE_COUNT=3
 fi
 for p in $PARTS; do
   [[ " $ALL_PARTS " == *" $p "* ]] || { echo "unknown part $p (parts: $ALL_PARTS)" >&2; exit 2; }

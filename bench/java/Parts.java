@@ -174,8 +174,7 @@ final class Parts {
 
     private static String what(Part p) {
         if (TOOL_PARTS.contains(p.name())) {
-            return p.get("scenarios") + " × " + p.get("runs") + " (" + p.get("replications") + ")"
-                    + (p.number("freeze_count", 0) > 0 ? "; " + p.get("freeze_count") + " freezes" : "");
+            return failoverRuns(p, "freezes");
         }
         SplitBrainTable.Arbiter arbiter = SplitBrainTable.arbiter(p.name());
         if (arbiter != null) {
@@ -186,8 +185,16 @@ final class Parts {
                     + (p.get("beside").isEmpty() ? " (alone)" : " (beside part " + p.get("beside") + ")");
             case "switchover" -> "planned switchover × " + p.get("switchover_runs") + " (" + p.get("replications")
                     + "): " + p.get("tools");
+            case FastProfile.PART -> p.get("tools") + ": " + failoverRuns(p, "freezes per set")
+                    + (p.number("sweep_count", 0) > 0 ? "; " + p.get("sweep_count") + " per sweep length" : "");
             default -> p.get("tools");
         };
+    }
+
+    /** "crash pgkill × 5 (async sync); 20 freezes": the failover runs and, if any, the freezes ({@code freezes}). */
+    private static String failoverRuns(Part p, String freezes) {
+        return p.get("scenarios") + " × " + p.get("runs") + " (" + p.get("replications") + ")"
+                + (p.number("freeze_count", 0) > 0 ? "; " + p.get("freeze_count") + " " + freezes : "");
     }
 
     /** "crash × 5; linkcut isolate ... × 5": the crash runs as many times as the failover runs. */
@@ -206,7 +213,8 @@ final class Parts {
     /** What a part left out of the full set. */
     private static List<String> reduced(Part p) {
         List<String> r = new ArrayList<>();
-        boolean tool = TOOL_PARTS.contains(p.name());
+        boolean fast = p.name().equals(FastProfile.PART);
+        boolean tool = TOOL_PARTS.contains(p.name()) || fast;
         SplitBrainTable.Arbiter arbiter = SplitBrainTable.arbiter(p.name());
         if ((tool || arbiter != null) && p.number("runs", 5) < 5) {
             r.add(p.get("runs") + (tool ? " run(s) per scenario" : " crash run(s)") + " instead of 5");
@@ -219,6 +227,9 @@ final class Parts {
         }
         if (tool && !p.get("scenarios").equals("crash pgkill")) {
             r.add("scenarios " + p.get("scenarios") + " only");
+        }
+        if (fast && p.number("sweep_count", 10) < 10) {
+            r.add(p.get("sweep_count") + " pauses per sweep length instead of 10");
         }
         if (p.name().equals("footprint") && p.number("footprint_minutes", 10) < 10) {
             r.add("a footprint window of " + p.get("footprint_minutes") + " min instead of 10");

@@ -23,7 +23,10 @@ import java.util.regex.Pattern;
  */
 public final class Restore {
     private static final Pattern REDUCED = Pattern.compile("; \\*\\*reduced\\*\\*: .* \\(indicative only\\)$");
-    private static final Pattern TOOL_PART = Pattern.compile("(.+) × (\\d+) \\((.+?)\\)(?:; (\\d+) freezes)?");
+    private static final Pattern TOOL_PART = Pattern.compile("(.+) × (\\d+) \\((.+?)\\)(?:; (\\d+) freezes(?: per set)?)?"
+            + "(?:; (\\d+) per sweep length)?");
+    /** The fast part's tools, then its runs as TOOL_PART has them. */
+    private static final Pattern FAST = Pattern.compile("([^:]+): (.+)");
     private static final Pattern FOOTPRINT = Pattern.compile("start-ups; (\\d+) min of a healthy pair"
             + " \\((?:alone|beside part (.+))\\)");
     private static final Pattern SPLIT_BRAIN = Pattern.compile("keeper with (.+?): (.+) \\((.+)\\)");
@@ -140,15 +143,28 @@ public final class Restore {
             p.put("tools", m.group(3));
             p.put("switchover_runs", m.group(1));
             p.put("replications", m.group(2));
-        } else if ((m = TOOL_PART.matcher(what)).matches()) {
+        } else if (p.get("part").equals(FastProfile.PART) && (m = FAST.matcher(what)).matches()
+                && failoverRuns(p, m.group(2))) {
+            p.put("tools", m.group(1));
+        } else if (failoverRuns(p, what)) {
             p.put("tools", p.get("part"));
-            p.put("scenarios", m.group(1));
-            p.put("runs", m.group(2));
-            p.put("replications", m.group(3));
-            p.put("freeze_count", m.group(4) == null ? "0" : m.group(4));
         } else {
             p.put("tools", what);
         }
+    }
+
+    /** The options of a part's failover runs and freezes (see Parts.failoverRuns), when {@code what} gives them. */
+    private static boolean failoverRuns(Map<String, String> p, String what) {
+        Matcher m = TOOL_PART.matcher(what);
+        if (!m.matches()) {
+            return false;
+        }
+        p.put("scenarios", m.group(1));
+        p.put("runs", m.group(2));
+        p.put("replications", m.group(3));
+        p.put("freeze_count", m.group(4) == null ? "0" : m.group(4));
+        p.put("sweep_count", m.group(5) == null ? "0" : m.group(5));
+        return true;
     }
 
     /** A number from the labels of the arbiter's split-brain table (the cut's and the observation's length). */

@@ -20,12 +20,14 @@ final class Targets {
     private final List<Report.Run> runs;
     private final List<String> tools;
     private final Function<String, Path> file;
+    private final ToolNames names;
 
     /** {@code file} finds a result file by name in the parts ({@code window-keeper.txt}...), or gives null. */
-    Targets(List<Report.Run> runs, List<String> tools, Function<String, Path> file) {
+    Targets(List<Report.Run> runs, List<String> tools, Function<String, Path> file, ToolNames names) {
         this.runs = runs;
         this.tools = tools;
         this.file = file;
+        this.names = names;
     }
 
     void append(StringBuilder md) throws IOException {
@@ -84,7 +86,7 @@ final class Targets {
             }
             if (best != null) {
                 row(md, "crash, " + repl + ": no slower than any peer", "keeper " + Report.fmt(k.getAsDouble())
-                        + " s; fastest peer " + best + " " + Report.fmt(bestMedian) + " s", k.getAsDouble() <= bestMedian);
+                        + " s; fastest peer " + names.of(best) + " " + Report.fmt(bestMedian) + " s", k.getAsDouble() <= bestMedian);
             }
         }
     }
@@ -136,12 +138,13 @@ final class Targets {
     /** Each peer's median recovery as a multiple of keeper's, per scenario and replication. */
     private void ratios(StringBuilder md) {
         List<String> peers = peers();
-        if (peers.isEmpty()) {
-            return;
+        if (peers.isEmpty() || runs.stream().noneMatch(r -> r.ok() && r.get("tool").equals("keeper")
+                && !r.get("recovery_ms").isEmpty())) {
+            return; // no column to divide by
         }
         md.append("Median recovery of each peer, and as a multiple of keeper's median (above 1: slower than keeper);"
                 + " each tool's figures come from its own part:\n\n| scenario | replication | keeper (s) |");
-        peers.forEach(p -> md.append(" ").append(p).append(" |"));
+        peers.forEach(p -> md.append(" ").append(names.of(p)).append(" |"));
         md.append("\n| --- | --- | --- |");
         peers.forEach(p -> md.append(" --- |"));
         md.append("\n");
@@ -182,7 +185,7 @@ final class Targets {
         return OptionalDouble.of(v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2);
     }
 
-    private static void row(StringBuilder md, String target, String measured, boolean met) {
+    static void row(StringBuilder md, String target, String measured, boolean met) {
         md.append("| ").append(target).append(" | ").append(measured).append(" | ").append(met ? "yes" : "**no**")
                 .append(" |\n");
     }

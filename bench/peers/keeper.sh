@@ -52,7 +52,7 @@ keeper on both nodes (no third node), started with the JVM flags of \`conf/keepe
 $KEEPER_SETTINGS
 \`\`\`
 
-Defaults: \`keepalive_time = 5s\`, \`keepalive_count = 4\` (a 20 s detection window). Here: 3 s.
+Defaults: \`keepalive_time = 5s\`, \`keepalive_count = 4\` (a 20 s detection window). Here: $((2 * TOOL_FREEZE_MS / 1000)) s.
 
 Synchronous runs: \`synchronous_standby_names = '*'\` in both nodes' \`postgresql.conf\`. The
 primary's keeper clears it while the standby is unreachable (\`sync_disabled\`); a standby's keeper

@@ -9,6 +9,9 @@ PATRONI_DCS="ttl: 20
 loop_wait: 1
 retry_timeout: 3
 maximum_lag_on_failover: 16777216"
+# What the report says about these values (bench/peers/patroni-fast.sh has its own).
+PATRONI_DCS_MD="These are the smallest values Patroni documents as possible (\`ttl\` ≥ 20, \`loop_wait\` ≥ 1,
+\`retry_timeout\` ≥ 3)."
 
 tool_version() { echo "Patroni $(docker run --rm "$IMAGE" patroni --version 2>&1 | awk '{ print $2 }'), etcd $(docker run --rm "$IMAGE" etcd --version 2>&1 | awk '/etcd Version/ { print $3 }')"; }
 
@@ -44,10 +47,9 @@ an exit. Dynamic configuration (\`bootstrap.dcs\`):
 $PATRONI_DCS
 \`\`\`
 
-These are the smallest values Patroni documents as possible (\`ttl\` ≥ 20, \`loop_wait\` ≥ 1,
-\`retry_timeout\` ≥ 3). Defaults: \`ttl: 30\`, \`loop_wait: 10\`, \`retry_timeout: 10\`. A replica
+$PATRONI_DCS_MD Defaults: \`ttl: 30\`, \`loop_wait: 10\`, \`retry_timeout: 10\`. A replica
 takes over once the dead leader's key expires, up to \`ttl\` after its last renewal, so its detection
-window is about 20 s, not 3 s. \`primary_start_timeout\` stays at its default (300 s): when only
+window is about $((2 * TOOL_FREEZE_MS / 1000)) s. \`primary_start_timeout\` stays at its default (300 s): when only
 PostgreSQL dies (pgkill), Patroni restarts it on the same node rather than failing over.
 
 Synchronous runs: \`synchronous_mode: true\` (Patroni manages \`synchronous_standby_names\`; not
