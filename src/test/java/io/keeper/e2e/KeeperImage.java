@@ -44,6 +44,19 @@ public final class KeeperImage {
         return jar;
     }
 
+    /** A file `mvn package` wrote beside keeper.jar (keeper/target), found by a glob such as keeper_*_all.deb. */
+    public static Path packaged(String glob) {
+        Path dir = keeperJar().getParent();
+        try (java.nio.file.DirectoryStream<Path> found = Files.newDirectoryStream(dir, glob)) {
+            for (Path p : found) {
+                return p;
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot list " + dir, e);
+        }
+        throw new IllegalStateException("No " + glob + " in " + dir + ": build it with 'mvn -B -DskipTests package'");
+    }
+
     private static String imageName(Path prepare) {
         try {
             Matcher m = Pattern.compile("^IMAGE=(\\S+)$", Pattern.MULTILINE)
