@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Bump the tag whenever SUITE, PACKAGES or the build changes; the tests read IMAGE from here.
-IMAGE=keeper-node:3
+IMAGE=keeper-node:4
 SUITE=bookworm
-PACKAGES=postgresql-15,openjdk-17-jre-headless,procps,iproute2,iptables,util-linux,ca-certificates,etcd-server,systemd
+PACKAGES=postgresql-15,openjdk-17-jre-headless,procps,iproute2,iptables,util-linux,ca-certificates,etcd-server,systemd,iputils-arping
 
 bash engine.sh
 # Runs that were killed leave their containers and networks behind; drop those older than an hour.

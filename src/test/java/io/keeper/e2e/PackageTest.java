@@ -71,7 +71,8 @@ class PackageTest {
         assertTrue(help.getStdout().contains("Usage: keeper run"), help.getStdout());
         String verify = ok("systemd-analyze verify /lib/systemd/system/keeper.service 2>&1");
         assertEquals("", verify, "the unit as systemd reads it: no unknown key, every command found");
-        ok("test -f /usr/share/keeper/sql/failover_log.sql && test -f /usr/share/keeper/keeper-guard.conf");
+        ok("test -f /usr/share/keeper/sql/failover_log.sql && test -f /usr/share/keeper/keeper-guard.conf"
+                + " && test -x /usr/share/keeper/keeper-vip");
         assertFalse(sh("systemctl is-enabled keeper 2>/dev/null").getStdout().contains("enabled"),
                 "not enabled before the configuration is edited");
 

@@ -88,6 +88,9 @@ public final class PgNode implements AutoCloseable {
                 .withCopyFileToContainer(MountableFile.forHostPath(
                         KeeperImage.dockerDir().resolve("fake-systemd-notify.pl"), 0755),
                         "/opt/keeper/fake-systemd-notify.pl")
+                .withCopyFileToContainer(MountableFile.forHostPath(
+                        KeeperImage.dockerDir().resolve("../../../conf/keeper-vip").normalize(), 0755),
+                        "/usr/share/keeper/keeper-vip")
                 .withLogConsumer(logConsumer)
                 .waitingFor(Wait.forSuccessfulCommand("[ \"$(" + RECOVERY_QUERY + ")\" = " + expectedRecovery + " ]")
                         .withStartupTimeout(BOOT_TIMEOUT));

@@ -160,6 +160,12 @@ public final class PgPair implements AutoCloseable {
         return node2;
     }
 
+    /** The pair's network as Docker assigned it, e.g. 172.20.0.0/16. */
+    public String subnet() {
+        return org.testcontainers.DockerClientFactory.instance().client().inspectNetworkCmd()
+                .withNetworkId(network.getId()).exec().getIpam().getConfig().get(0).getSubnet();
+    }
+
     /** The standalone server started as {@code name} by {@link Builder#standalone(String)}. */
     public PgNode standalone(String name) {
         PgNode node = standalones.get(name);

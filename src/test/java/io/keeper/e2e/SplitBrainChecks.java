@@ -101,6 +101,10 @@ final class SplitBrainChecks {
      */
     static void cutOffThePrimaryFromStandbyAndArbiter(PgNode node1, PgNode node2, String label,
                                                       String... arbiterHosts) throws Exception {
+        // A healthy pair first: a primary's keeper that has not yet seen its standby counts it dead, and with
+        // synchronous replication switched on it would release it (sync_released) before the fault.
+        Await.until("node1's keeper to see node2 answer as its standby", Duration.ofSeconds(60),
+                () -> node1.status("partnerState"), "standby"::equals);
         Sql.execute(node1, "ALTER SYSTEM SET synchronous_standby_names = 'node2'");
         Sql.execute(node1, "SELECT pg_reload_conf()");
         List<String> hosts = new ArrayList<>(List.of("node2"));

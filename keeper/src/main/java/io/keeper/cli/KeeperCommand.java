@@ -23,6 +23,11 @@ public final class KeeperCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // The JVM keeps a failed host name lookup for 10 s and a good one for 30 s: a standby that has just
+        // appeared in DNS would stay "unknown host" (and count as dead) for 10 s, and a name moved to another
+        // address would keep its old one for 30 s. keeper looks names up only when it (re)connects.
+        java.security.Security.setProperty("networkaddress.cache.negative.ttl", "0");
+        java.security.Security.setProperty("networkaddress.cache.ttl", "5");
         System.exit(commandLine().execute(args));
     }
 

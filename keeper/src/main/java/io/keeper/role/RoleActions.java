@@ -33,6 +33,8 @@ final class RoleActions {
     String reasonOverride;
     boolean demotedForReal;
     private String lastRule = "";
+    /** The role this keeper found at its start was reported (event primary or standby), or an event said more. */
+    private boolean roleAnnounced;
     /** Refusals and an unavailable local server repeat at every run; they are logged as RepeatedLog says. */
     private final RepeatedLog repeated;
     /** While paused: the rule the pause held back in the last run, so each change is logged once. */
@@ -94,6 +96,7 @@ final class RoleActions {
 
     Decision act(RoleRules.Verdict verdict, Keeper.Observation seen, Facts f) {
         Decision d = actOn(verdict, seen, f);
+        announceRole(d, seen, f);
         if (d != Decision.PROMOTION_BLOCKED && d != Decision.LOCAL_UNAVAILABLE) {
             repeated.reset(); // the repeated state ended: when it comes back, its first line shows again
         }
@@ -183,6 +186,26 @@ final class RoleActions {
     }
 
     /** Logs the refusal when it starts, when the rule behind it changes, and at each summary interval. */
+    /**
+     * Once per keeper start, the role keeper found, to after_command (KEEPER_EVENT primary or standby): a hook that
+     * holds state of its own, such as a service IP, sets it right after a reboot or restart that no failover
+     * followed. Told at the first run that leaves the server as it was (not fenced); a run that acted first reports
+     * its own event instead (promoted, fenced, rejoined ...).
+     */
+    private void announceRole(Decision d, Keeper.Observation seen, Facts f) {
+        if (roleAnnounced || d == Decision.LOCAL_UNAVAILABLE || d == Decision.STOPPING || !seen.me().answered()) {
+            return;
+        }
+        roleAnnounced = true;
+        boolean unchanged = d == Decision.WATCHING || d == Decision.PROMOTION_BLOCKED || d == Decision.PAUSED;
+        if (unchanged && f.fence() == Fence.NONE) {
+            ServerState me = seen.me().state();
+            String role = me.inRecovery() ? "standby" : "primary";
+            LOG.info("keeper started beside the {}: after_command told (KEEPER_EVENT={})", role, role);
+            notify(role, me);
+        }
+    }
+
     /**
      * The last look before a promotion for a dead partner: a probe that timed out in an earlier run may have been
      * answered since (a stalled host wakes and answers every pending probe), and then the partner is alive.

@@ -77,6 +77,31 @@ class KeeperTest {
         assertTrue(local.rows.get(0).reason().contains("3 consecutive probes"), local.rows.get(0).reason());
     }
 
+    private List<String> eventNames() {
+        return events.stream().map(e -> e.get("KEEPER_EVENT")).toList();
+    }
+
+    @Test
+    void keepersStartIsReportedOnceWithTheRoleItFound() throws Exception {
+        start(FakeLocalServer.standby(), 3);
+        local.reachable = false;
+        assertEquals(Decision.LOCAL_UNAVAILABLE, tick(PARTNER_PRIMARY));
+        assertTrue(events.isEmpty(), "nothing to tell before the local server answers");
+        local.reachable = true;
+        for (int i = 0; i < 5; i++) {
+            assertEquals(Decision.WATCHING, tick(PARTNER_PRIMARY));
+        }
+        assertEquals(List.of("standby"), eventNames());
+        assertEquals("node2", events.get(0).get("KEEPER_NODE_NAME"));
+        assertEquals("0/3000060", events.get(0).get("KEEPER_LSN"));
+
+        events.clear();
+        start(FakeLocalServer.primary(), 3);
+        tick(PARTNER_STANDBY);
+        tick(PARTNER_STANDBY);
+        assertEquals(List.of("primary"), eventNames(), "a new keeper (a restart) tells again");
+    }
+
     /** keepalive_count 3: the partner seen as primary, then two probes timed out. */
     private void startAndMissTwoProbesOfThePrimary() throws Exception {
         start(FakeLocalServer.standby(), 3);
@@ -151,8 +176,8 @@ class KeeperTest {
         start(FakeLocalServer.standby(), 1);
         tick(PARTNER_PRIMARY);
         tick(PARTNER_DEAD);
-        assertEquals(1, events.size());
-        Map<String, String> env = events.get(0);
+        assertEquals(List.of("standby", "promoted"), eventNames());
+        Map<String, String> env = events.get(1);
         assertEquals("promoted", env.get("KEEPER_EVENT"));
         assertEquals("node2", env.get("KEEPER_NODE_NAME"));
         assertEquals("node1:5432", env.get("KEEPER_PARTNER"));
@@ -265,7 +290,7 @@ class KeeperTest {
             assertEquals(Decision.WATCHING, tick(PARTNER_DEAD));
         }
         assertEquals(0, local.promotions);
-        assertTrue(events.isEmpty());
+        assertEquals(List.of("primary"), eventNames(), "only keeper's start beside the primary");
     }
 
     @Test
@@ -286,8 +311,7 @@ class KeeperTest {
         assertEquals(Decision.SYNC_RESTORED, tick(PARTNER_STANDBY));
         assertEquals("node2", primary.syncNames);
         assertEquals("", primary.savedSyncNames);
-        assertEquals(List.of("sync_disabled", "sync_restored"),
-                events.stream().map(e -> e.get("KEEPER_EVENT")).toList());
+        assertEquals(List.of("primary", "sync_disabled", "sync_restored"), eventNames());
     }
 
     @Test
@@ -463,7 +487,7 @@ class KeeperTest {
         assertEquals(Decision.PROMOTED, tick(PARTNER_DEAD));
         assertEquals("", standby.syncNames);
         assertEquals("*", standby.savedSyncNames);
-        assertEquals(List.of("promoted", "sync_disabled"), events.stream().map(e -> e.get("KEEPER_EVENT")).toList());
+        assertEquals(List.of("standby", "promoted", "sync_disabled"), eventNames());
     }
 
     @Test
