@@ -16,7 +16,7 @@ public final class Conninfo {
     static final Set<String> KNOWN_KEYS = Set.of("host", "hostaddr", "port", "dbname", "user", "password",
             "passfile", "sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "application_name",
             "options", "target_session_attrs", "keepalives", "keepalives_idle", "keepalives_interval",
-            "keepalives_count", "gssencmode", "channel_binding");
+            "keepalives_count", "gssencmode", "channel_binding", "service");
 
     private final Map<String, String> values;
 
@@ -26,6 +26,14 @@ public final class Conninfo {
 
     /** Parses a libpq connection string; the message of the exception never contains the password. */
     public static Conninfo parse(String text) {
+        return parse(text, System.getenv());
+    }
+
+    /**
+     * As {@link #parse(String)}; {@code env} locates a connection service file when the string names a
+     * {@code service} (PGSERVICEFILE, HOME, PGSYSCONFDIR), whose settings are the defaults of the string's own.
+     */
+    public static Conninfo parse(String text, Map<String, String> env) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("connection string is empty");
         }
@@ -43,8 +51,22 @@ public final class Conninfo {
             // the value is not echoed: in a malformed URI it may be part of the password
             throw new IllegalArgumentException("port must be a number from 1 to 65535");
         }
+        if (map.containsKey("service")) {
+            Map<String, String> merged = new LinkedHashMap<>(ServiceFile.lookup(map.get("service"), env));
+            merged.putAll(map); // the string's own settings win, as in libpq
+            map = merged;
+        }
         if (map.getOrDefault("host", "").contains(",")) {
             throw new IllegalArgumentException("several hosts in one connection string are not supported");
+        }
+        if (map.getOrDefault("host", "").startsWith("/")) {
+            throw new IllegalArgumentException("host=" + map.get("host") + " is a Unix-domain socket directory, which"
+                    + " keeper cannot use yet: give the server's TCP address (e.g. host=127.0.0.1)");
+        }
+        String hostaddr = map.get("hostaddr");
+        if (hostaddr != null && !hostaddr.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+            throw new IllegalArgumentException("hostaddr must be a numeric IPv4 or IPv6 address, not \"" + hostaddr
+                    + "\" (a host name goes in host)");
         }
         return new Conninfo(map);
     }
@@ -226,9 +248,18 @@ public final class Conninfo {
                 .map(e -> e.getKey() + "=" + quote(e.getValue())).collect(Collectors.joining(" "));
     }
 
+    /**
+     * Where to connect: hostaddr when given (no name lookup, as in libpq), else host. host() stays the name used
+     * for the password file and, with sslmode=verify-full, for the certificate.
+     */
+    public String connectHost() {
+        String hostaddr = values.get("hostaddr");
+        return hostaddr != null && !hostaddr.isEmpty() ? hostaddr : host();
+    }
+
     /** The JDBC URL for this server (no credentials in it). */
     public String jdbcUrl() {
-        String host = host();
+        String host = connectHost();
         String hostPart = host.contains(":") ? "[" + host + "]" : host;
         return "jdbc:postgresql://" + hostPart + ":" + port() + "/"
                 + java.net.URLEncoder.encode(dbname(), StandardCharsets.UTF_8);
@@ -250,6 +281,11 @@ public final class Conninfo {
             props.setProperty("sslmode", "prefer");
         }
         props.setProperty("ApplicationName", values.getOrDefault("application_name", "keeper"));
+        if (!connectHost().equals(host())) {
+            // The URL names hostaddr; the certificate must still name host (libpq checks it against host).
+            props.setProperty("sslhostnameverifier", HostNameVerifier.class.getName());
+            props.setProperty(HostNameVerifier.EXPECTED_HOST, host());
+        }
         return props;
     }
 

@@ -416,4 +416,84 @@ class ConninfoTest {
             System.setProperty("user.home", saved);
         }
     }
+    // ---- hostaddr, service, Unix sockets ----
+
+    @Test
+    void hostaddrIsWhereTheDriverConnectsWhileHostNamesThePasswordLineAndTheCertificate() throws IOException {
+        Conninfo c = Conninfo.parse("host=db1.example hostaddr=192.0.2.7 port=5433 user=app dbname=appdb");
+        assertEquals("jdbc:postgresql://192.0.2.7:5433/appdb", c.jdbcUrl(), "no name lookup");
+        assertEquals("db1.example", c.host());
+        assertEquals("db1.example:5433", c.address());
+        Path pgpass = dir.resolve("pgpass");
+        Files.writeString(pgpass, "192.0.2.7:5433:appdb:app:by-address\ndb1.example:5433:appdb:app:by-name\n");
+        Files.setPosixFilePermissions(pgpass, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Properties props = c.jdbcProperties(Map.of("PGPASSFILE", pgpass.toString()));
+        assertEquals("by-name", props.getProperty("password"), "libpq looks the password up by host");
+        assertEquals(HostNameVerifier.class.getName(), props.getProperty("sslhostnameverifier"));
+        assertEquals("db1.example", props.getProperty(HostNameVerifier.EXPECTED_HOST));
+
+        Properties plain = Conninfo.parse("host=db1.example port=5433").jdbcProperties(Map.of());
+        assertNull(plain.getProperty("sslhostnameverifier"), "without hostaddr the driver's own check applies");
+        assertEquals("jdbc:postgresql://[2001:db8::7]:5432/postgres",
+                Conninfo.parse("host=db1 hostaddr=2001:db8::7 user=postgres").jdbcUrl());
+    }
+
+    @Test
+    void theCertificateIsCheckedAgainstHostWithTheDriversRules() {
+        java.util.List<String> asked = new java.util.ArrayList<>();
+        javax.net.ssl.HostnameVerifier rules = (name, session) -> asked.add(name) && name.equals("db1.example");
+        assertTrue(new HostNameVerifier("db1.example", rules).verify("192.0.2.7", null));
+        assertEquals(java.util.List.of("db1.example"), asked, "host is checked, not the address connected to");
+        assertFalse(new HostNameVerifier(null, rules).verify("192.0.2.7", null), "no host known: refused");
+        Properties info = new Properties();
+        info.setProperty(HostNameVerifier.EXPECTED_HOST, "db1.example");
+        assertEquals("db1.example", new HostNameVerifier(info).expected(), "what the driver's properties carry");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hostaddr=db1.example", "hostaddr=10.0.0.1x", "host=/var/run/postgresql"})
+    void aHostNameAsHostaddrAndASocketDirectoryAreRefusedClearly(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conninfo.parse(text));
+        assertTrue(e.getMessage().contains(text.substring(text.indexOf('=') + 1)), e.getMessage());
+    }
+
+    @Test
+    void aServiceGivesDefaultsThatTheStringOverrides() throws IOException {
+        Path file = dir.resolve("services");
+        Files.writeString(file, "# services\n[other]\nhost=elsewhere\n\n[pair]\nhost=db1\nport=5433\n"
+                + "dbname=app\napplication_name=from-service\npassword=s3cret\n[after]\nhost=nope\n");
+        Map<String, String> env = Map.of("PGSERVICEFILE", file.toString());
+        Conninfo c = Conninfo.parse("service=pair port=6000", env);
+        assertEquals("db1", c.host());
+        assertEquals(6000, c.port(), "the string's own setting wins");
+        assertEquals("app", c.dbname());
+        assertEquals("s3cret", c.resolvePassword(Map.of()).orElseThrow());
+        assertFalse(c.masked().contains("s3cret"), c.masked());
+        assertEquals("from-service", c.jdbcProperties(Map.of()).getProperty("ApplicationName"),
+                "libpq's key names, which the driver's own service parser refuses");
+    }
+
+    @Test
+    void theSystemServiceFileIsReadWhenTheUsersHasNoSuchService() throws IOException {
+        Path sysconf = Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(sysconf.resolve("pg_service.conf"), "[pair]\nhost=db2\n");
+        Conninfo c = Conninfo.parse("service=pair", Map.of("HOME", dir.toString(), "PGSYSCONFDIR", sysconf.toString()));
+        assertEquals("db2", c.host());
+    }
+
+    @Test
+    void aMissingServiceOrABadLineIsNamedWithoutShowingValues() throws IOException {
+        Map<String, String> env = Map.of("HOME", dir.toString(), "PGSYSCONFDIR", dir.resolve("none").toString());
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> Conninfo.parse("service=pair", env));
+        assertEquals("service \"pair\" not found in " + dir.resolve(".pg_service.conf") + " or "
+                + dir.resolve("none").resolve("pg_service.conf"), missing.getMessage());
+
+        Path file = dir.resolve("bad");
+        Files.writeString(file, "[pair]\nhost=db1\npasword=hunter2\n");
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> Conninfo.parse("service=pair", Map.of("PGSERVICEFILE", file.toString())));
+        assertEquals(file + ":3: unknown connection option \"pasword\" in service \"pair\"", bad.getMessage());
+        assertFalse(bad.getMessage().contains("hunter2"));
+    }
 }

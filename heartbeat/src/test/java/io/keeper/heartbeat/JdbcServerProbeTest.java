@@ -350,6 +350,16 @@ class JdbcServerProbeTest {
         }
     }
 
+    @Test
+    void hostaddrIsConnectedToWithoutLookingTheHostNameUp() throws Exception {
+        try (FakePostgres server = FakePostgres.answering(PRIMARY_ROW);
+             JdbcServerProbe probe = probe(Conninfo.parse("host=db1.keeper.invalid hostaddr=127.0.0.1 port="
+                     + server.port() + " user=postgres dbname=postgres password=secret"), Duration.ofSeconds(5))) {
+            ProbeResult result = probe.probe();
+            assertTrue(result.answered(), "a name that cannot resolve is never looked up: " + result.describe());
+        }
+    }
+
     /** A port on 127.0.0.1 that nothing listens on (freshly released, so nothing else will have taken it). */
     private static int closedPort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
