@@ -59,10 +59,6 @@ public final class Conninfo {
         if (map.getOrDefault("host", "").contains(",")) {
             throw new IllegalArgumentException("several hosts in one connection string are not supported");
         }
-        if (map.getOrDefault("host", "").startsWith("/")) {
-            throw new IllegalArgumentException("host=" + map.get("host") + " is a Unix-domain socket directory, which"
-                    + " keeper cannot use yet: give the server's TCP address (e.g. host=127.0.0.1)");
-        }
         String hostaddr = map.get("hostaddr");
         if (hostaddr != null && !hostaddr.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
             throw new IllegalArgumentException("hostaddr must be a numeric IPv4 or IPv6 address, not \"" + hostaddr
@@ -206,6 +202,11 @@ public final class Conninfo {
         return host;
     }
 
+    /** A Unix-domain socket directory given as host (it starts with /), as libpq allows. */
+    public boolean viaSocket() {
+        return values.getOrDefault("hostaddr", "").isEmpty() && host().startsWith("/");
+    }
+
     public int port() {
         return Integer.parseInt(values.getOrDefault("port", "5432"));
     }
@@ -259,7 +260,7 @@ public final class Conninfo {
 
     /** The JDBC URL for this server (no credentials in it). */
     public String jdbcUrl() {
-        String host = connectHost();
+        String host = viaSocket() ? "localhost" : connectHost(); // the socket factory goes to the directory
         String hostPart = host.contains(":") ? "[" + host + "]" : host;
         return "jdbc:postgresql://" + hostPart + ":" + port() + "/"
                 + java.net.URLEncoder.encode(dbname(), StandardCharsets.UTF_8);
@@ -281,7 +282,11 @@ public final class Conninfo {
             props.setProperty("sslmode", "prefer");
         }
         props.setProperty("ApplicationName", values.getOrDefault("application_name", "keeper"));
-        if (!connectHost().equals(host())) {
+        if (viaSocket()) {
+            props.setProperty("socketFactory", UnixSocketFactory.class.getName());
+            props.setProperty(UnixSocketFactory.DIRECTORY, host());
+            props.setProperty("sslmode", "disable"); // libpq never uses TLS on a Unix-domain socket
+        } else if (!connectHost().equals(host())) {
             // The URL names hostaddr; the certificate must still name host (libpq checks it against host).
             props.setProperty("sslhostnameverifier", HostNameVerifier.class.getName());
             props.setProperty(HostNameVerifier.EXPECTED_HOST, host());
@@ -306,7 +311,7 @@ public final class Conninfo {
             return java.util.Optional.of(fromEnv);
         }
         return PgPass.locate(values.get("passfile"), env)
-                .flatMap(file -> PgPass.lookup(file, host(), port(), dbname(), user()));
+                .flatMap(file -> PgPass.lookup(file, viaSocket() ? "localhost" : host(), port(), dbname(), user()));
     }
 
     public String get(String key) {

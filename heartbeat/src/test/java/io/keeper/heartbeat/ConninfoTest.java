@@ -451,10 +451,27 @@ class ConninfoTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"hostaddr=db1.example", "hostaddr=10.0.0.1x", "host=/var/run/postgresql"})
-    void aHostNameAsHostaddrAndASocketDirectoryAreRefusedClearly(String text) {
+    @ValueSource(strings = {"hostaddr=db1.example", "hostaddr=10.0.0.1x"})
+    void aHostNameAsHostaddrIsRefusedClearly(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conninfo.parse(text));
         assertTrue(e.getMessage().contains(text.substring(text.indexOf('=') + 1)), e.getMessage());
+    }
+
+    @Test
+    void aSocketDirectoryAsHostGoesThroughTheUnixSocketFactoryWithoutTls() throws IOException {
+        Conninfo c = Conninfo.parse("host=/var/run/postgresql port=5433 user=postgres dbname=postgres sslmode=require");
+        assertTrue(c.viaSocket());
+        assertEquals("/var/run/postgresql:5433", c.address());
+        assertEquals("jdbc:postgresql://localhost:5433/postgres", c.jdbcUrl());
+        Path pgpass = dir.resolve("pgpass");
+        Files.writeString(pgpass, "localhost:5433:postgres:postgres:through-the-socket\n");
+        Files.setPosixFilePermissions(pgpass, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Properties props = c.jdbcProperties(Map.of("PGPASSFILE", pgpass.toString()));
+        assertEquals(UnixSocketFactory.class.getName(), props.getProperty("socketFactory"));
+        assertEquals("/var/run/postgresql", props.getProperty(UnixSocketFactory.DIRECTORY));
+        assertEquals("disable", props.getProperty("sslmode"), "libpq never uses TLS on a socket");
+        assertEquals("through-the-socket", props.getProperty("password"), "libpq matches a socket as localhost");
+        assertFalse(Conninfo.parse("host=/tmp hostaddr=127.0.0.1").viaSocket(), "hostaddr wins, as in libpq");
     }
 
     @Test
