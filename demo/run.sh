@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# keeper demonstration: a PostgreSQL 15 primary + streaming standby on loopback, one keeper per
-# node, then the primary's host "dies" (postmaster and keeper SIGKILLed) and the standby's keeper
-# promotes it. Prints the measured fault-to-writable time and the failover story.
+# keeper demonstration: a PostgreSQL 15 primary + streaming standby on loopback (the standby made by
+# keeper clone), one keeper per node, then the primary's host "dies" (postmaster and keeper
+# SIGKILLed) and the standby's keeper promotes it. Prints the measured fault-to-writable time and
+# the failover story.
 #
 # Usage: demo/run.sh [--clean] [--build | --no-build] [-h | --help]
 #   --clean      remove the work dir on exit (it is kept for inspection by default)
@@ -59,7 +60,8 @@ die() {
 
 show_log_tails() {
   local f
-  for f in "$WORK/node1-keeper.log" "$WORK/node2-keeper.log" "$WORK/node1.log" "$WORK/node2.log"; do
+  for f in "$WORK/node1-keeper.log" "$WORK/node2-keeper.log" "$WORK/node1.log" "$WORK/node2.log" \
+      "$WORK/node2/log/keeper-clone.log"; do
     [[ -s $f ]] || continue
     printf '\n--- last 30 lines of %s ---\n' "$f"
     tail -n 30 "$f"
@@ -190,7 +192,8 @@ cleanup() {
       info "removed $WORK"
     else
       info "keepers and both PostgreSQL servers stopped; files kept in $WORK"
-      info "(node*-keeper.log, node*.log, node*.conf, after_command.log, node1/ and node2/ data dirs)"
+      info "(node*-keeper.log, node*.log, node*.conf, after_command.log, node1/ and node2/ data dirs,"
+      info " node2-conf/ and node2's server log node2/log/keeper-clone.log)"
     fi
   fi
   exit "$rc"
@@ -249,9 +252,8 @@ prepare_work_dir() {
   info "work dir $WORK (owner $PG_USER), password file $PGPASS (mode 600)"
 }
 
-configure_node() {  # NODE PORT
-  local pgdata="$WORK/$1"
-  cat >>"$pgdata/postgresql.conf" <<EOF
+configure_node() {  # NODE PORT [POSTGRESQL_CONF]
+  cat >>"${3:-$WORK/$1/postgresql.conf}" <<EOF
 
 # --- keeper demo ($1) ---
 listen_addresses = '127.0.0.1'
@@ -291,14 +293,34 @@ start_cluster() {  # NODE
 }
 
 init_standby() {
-  step "2. Creating standby node2 on 127.0.0.1:$PORT2 (pg_basebackup -R from node1)"
-  local pgdata="$WORK/node2"
-  as_pg env PGPASSFILE="$PGPASS" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PORT1" -U postgres \
-    -D "$pgdata" -R -X stream -c fast >"$WORK/basebackup.log" 2>&1 \
-    || { tail -n 20 "$WORK/basebackup.log" >&2; die "pg_basebackup failed"; }
-  # settings appended later in postgresql.conf win over node1's copied ones
-  configure_node node2 "$PORT2"
-  start_cluster node2
+  local pgdata="$WORK/node2" conf="$WORK/node2-conf"
+  if [[ $WITHOUT_KEEPER == 1 ]]; then
+    step "2. Creating standby node2 on 127.0.0.1:$PORT2 (pg_basebackup -R from node1; no keeper here)"
+    as_pg env PGPASSFILE="$PGPASS" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PORT1" -U postgres \
+      -D "$pgdata" -R -X stream -c fast >"$WORK/basebackup.log" 2>&1 \
+      || { tail -n 20 "$WORK/basebackup.log" >&2; die "pg_basebackup failed"; }
+    # settings appended later in postgresql.conf win over node1's copied ones
+    configure_node node2 "$PORT2"
+    start_cluster node2
+    return
+  fi
+  step "3. Creating standby node2 on 127.0.0.1:$PORT2 with keeper clone from node1"
+  # node2's own configuration lives outside its data directory, as Debian keeps it in /etc/postgresql/15/main:
+  # keeper clone copies node1 into $pgdata and leaves this directory alone.
+  as_pg mkdir -m 700 "$conf"
+  as_pg tee "$conf/postgresql.conf" >/dev/null <<EOF
+data_directory = '$pgdata'
+hba_file = '$conf/pg_hba.conf'
+ident_file = '$conf/pg_ident.conf'
+EOF
+  configure_node node2 "$PORT2" "$conf/postgresql.conf"
+  as_pg cp "$WORK/node1/pg_hba.conf" "$conf/pg_hba.conf"
+  as_pg touch "$conf/pg_ident.conf"
+  info "java -jar keeper.jar clone -c node2.conf --pgdata $pgdata --config-dir $conf"
+  local rc=0
+  (cd "$WORK" && as_pg env PGPASSFILE="$PGPASS" "$JAVA" -jar "$WORK/keeper.jar" clone -c "$WORK/node2.conf" \
+    --pgdata "$pgdata" --config-dir "$conf" --timeout 30) 2>&1 | sed 's/^/      /' || rc=$?
+  ((rc == 0)) || die "keeper clone failed (exit status $rc)"
 }
 
 standby_is_streaming() {
@@ -498,12 +520,12 @@ main() {
   trap 'exit 143' TERM
   prepare_work_dir
   init_primary
+  [[ $WITHOUT_KEEPER == 1 ]] || write_keeper_configs   # keeper clone reads node2.conf
   init_standby
   wait_for_streaming
 
   local rows_before=0
   if [[ $WITHOUT_KEEPER != 1 ]]; then
-    write_keeper_configs
     start_keepers
     rows_before=$(failover_log_count_node2 2>/dev/null || echo 0)
   fi

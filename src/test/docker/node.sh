@@ -1,7 +1,8 @@
 #!/bin/bash
 # PID 1 of a test node: boots PostgreSQL and keeper the way systemd would on a real host.
-# Env: NODE_NAME, ROLE (primary|standby), PARTNER_HOST (the primary a standby copies and streams from;
-# empty for a standalone primary), KEEPER_AUTOSTART (default 1).
+# Env: NODE_NAME, ROLE (primary|standby, or empty: PostgreSQL installed, no data directory yet, for keeper
+# clone), PARTNER_HOST (the primary a standby copies and streams from; empty for a standalone primary),
+# KEEPER_AUTOSTART (default 1).
 set -uo pipefail
 export PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PGDATA=/var/lib/postgresql/data
@@ -102,7 +103,8 @@ if [ ! -f "$PGDATA/PG_VERSION" ]; then
   case "$ROLE" in
     primary) init_primary ;;
     standby) init_standby ;;
-    *) log "ROLE must be primary or standby, not '$ROLE'"; exit 1 ;;
+    empty) log "no data directory: keeper clone makes this node a standby"; start_postgres=0 ;;
+    *) log "ROLE must be primary, standby or empty, not '$ROLE'"; exit 1 ;;
   esac
 else
   # A fresh pid namespace: any pid in the lock file belongs to the previous boot.

@@ -50,7 +50,8 @@ public final class PgNode implements AutoCloseable {
     private volatile int httpPort;
 
     /**
-     * A node that is not started yet. {@code role} is primary or standby (its first boot only);
+     * A node that is not started yet. {@code role} is primary or standby (its first boot only), or empty (PostgreSQL
+     * installed, no data directory: a host waiting for keeper clone);
      * {@code partnerHost} is the primary a standby copies and streams from ("" for a standalone primary);
      * {@code heartbeatNetwork}, when not null, is a second network where the node is {@code <name>-hb};
      * {@code keeperConf} null means keeper is not installed on this host; with keeperAutostart false
@@ -92,7 +93,8 @@ public final class PgNode implements AutoCloseable {
                         KeeperImage.dockerDir().resolve("../../../conf/keeper-vip").normalize(), 0755),
                         "/usr/share/keeper/keeper-vip")
                 .withLogConsumer(logConsumer)
-                .waitingFor(Wait.forSuccessfulCommand("[ \"$(" + RECOVERY_QUERY + ")\" = " + expectedRecovery + " ]")
+                .waitingFor(Wait.forSuccessfulCommand(role.equals("empty") ? "test -s /var/lib/postgresql/.pgpass"
+                                : "[ \"$(" + RECOVERY_QUERY + ")\" = " + expectedRecovery + " ]")
                         .withStartupTimeout(BOOT_TIMEOUT));
         http = new KeeperHttp(name, () -> "http://" + container.getHost() + ":" + httpPort);
         if (keeperConf != null) {

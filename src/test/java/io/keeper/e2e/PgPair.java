@@ -68,6 +68,7 @@ public final class PgPair implements AutoCloseable {
         private final List<String> standaloneNames = new ArrayList<>();
         private boolean heartbeatNetwork;
         private int etcdMembers;
+        private boolean emptyNode2;
 
         private Builder() {
         }
@@ -102,6 +103,12 @@ public final class PgPair implements AutoCloseable {
             return this;
         }
 
+        /** node2 boots with PostgreSQL installed but no data directory (a host waiting for keeper clone). */
+        public Builder emptyNode2() {
+            this.emptyNode2 = true;
+            return this;
+        }
+
         /** An etcd cluster of {@code members} members (etcd1, etcd2, ...) on the pair's network; booted first. */
         public Builder etcd(int members) {
             this.etcdMembers = members;
@@ -127,10 +134,12 @@ public final class PgPair implements AutoCloseable {
                 pair.node1 = new PgNode("node1", "primary", "", pair.network, pair.heartbeatNetwork,
                         keeperConf.apply("node1"), !manualKeepers.contains("node1"));
                 pair.node1.start();
-                pair.node2 = new PgNode("node2", "standby", "node1", pair.network, pair.heartbeatNetwork,
-                        keeperConf.apply("node2"), !manualKeepers.contains("node2"));
+                pair.node2 = new PgNode("node2", emptyNode2 ? "empty" : "standby", "node1", pair.network,
+                        pair.heartbeatNetwork, keeperConf.apply("node2"), !manualKeepers.contains("node2"));
                 pair.node2.start();
-                pair.awaitStreaming(pair.node1, pair.node2, Duration.ofSeconds(60));
+                if (!emptyNode2) {
+                    pair.awaitStreaming(pair.node1, pair.node2, Duration.ofSeconds(60));
+                }
                 return pair;
             } catch (RuntimeException | Error e) {
                 pair.close();

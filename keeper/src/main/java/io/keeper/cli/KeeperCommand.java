@@ -4,13 +4,16 @@ import io.keeper.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** keeper's command line: run, check-config, install, log, primary, status, switchover, guard, rules, pause, resume. */
+/**
+ * keeper's command line: run, check-config, install, log, primary, status, switchover, guard, rules, pause, resume,
+ * clone.
+ */
 @Command(name = "keeper", mixinStandardHelpOptions = true, versionProvider = KeeperCommand.Version.class,
         description = "Automatic failover for a pair of PostgreSQL servers (primary + streaming standby).",
         subcommands = {RunCommand.class, CheckConfigCommand.class, InstallCommand.class, LogCommand.class,
                 PrimaryCommand.class, GuardCommand.class, RulesCommand.class, StatusCommand.class,
                 SwitchoverCommand.class, PauseCommand.class,
-                ResumeCommand.class,
+                ResumeCommand.class, CloneCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:runtime failure", "2:bad usage or configuration"})
@@ -56,8 +59,8 @@ public final class KeeperCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: run, check-config, install, log, primary, status, switchover, guard, rules, pause"
-                        + " or resume");
+                "missing command: run, check-config, install, log, primary, status, switchover, guard, rules, pause,"
+                        + " resume or clone");
     }
 
     /** The version from the jar's manifest. */

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /** Runs one external program to completion; a seam so tests can fake pg_ctl, pg_rewind and postgres. */
-interface CommandRunner {
+public interface CommandRunner {
 
     /**
      * Runs the command with these variables added to the inherited environment, stdin from /dev/null and
@@ -26,16 +26,16 @@ interface CommandRunner {
             output = List.copyOf(output);
         }
 
-        boolean succeeded() {
+        public boolean succeeded() {
             return !timedOut && exitCode == 0;
         }
 
-        boolean printed(String text) {
+        public boolean printed(String text) {
             return output.stream().anyMatch(line -> line.contains(text));
         }
 
         /** The last non-blank line, which is where PostgreSQL's tools put the reason they failed. */
-        String lastLine() {
+        public String lastLine() {
             for (int i = output.size() - 1; i >= 0; i--) {
                 if (!output.get(i).isBlank()) {
                     return output.get(i).strip();

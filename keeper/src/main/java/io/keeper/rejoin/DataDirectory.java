@@ -121,7 +121,8 @@ final class DataDirectory {
             Path file = directory.resolve(copy.getKey());
             if (copy.getKey().equals(AUTO_CONF)) {
                 replaceAutoConf(new String(copy.getValue(), StandardCharsets.UTF_8));
-                removeParameters(List.of("primary_conninfo"));
+                // keeper clone's slot lives on the server that was the primary then; the source may not have it.
+                removeParameters(List.of("primary_conninfo", "primary_slot_name"));
                 if (conninfoLine != null) {
                     String existing = new String(autoConfBytes(), StandardCharsets.UTF_8);
                     String separator = existing.isEmpty() || existing.endsWith("\n") ? "" : "\n";

@@ -146,7 +146,8 @@ public final class Demotion {
         if (!data.hasStandbySignal()) {
             data.writeStandbySignal();
         }
-        data.removeParameters(List.of("primary_conninfo", MARKER, READ_ONLY));
+        // keeper clone's slot lives on the server that was the primary then; the partner may not have it.
+        data.removeParameters(List.of("primary_conninfo", "primary_slot_name", MARKER, READ_ONLY));
         String conninfo = password == null ? partnerConninfo
                 : partnerConninfo + " password=" + Rejoin.conninfoValue(password);
         data.appendParameter("primary_conninfo", conninfo, "written by keeper: demoted, streams from the partner");

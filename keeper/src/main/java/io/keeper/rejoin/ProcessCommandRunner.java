@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** Runs commands as real child processes, optionally behind a prefix such as {@code runuser -u postgres --}. */
-final class ProcessCommandRunner implements CommandRunner {
+public final class ProcessCommandRunner implements CommandRunner {
 
     /** How long to wait for a killed process to go away, and for its output to drain. */
     private static final Duration AFTERMATH = Duration.ofSeconds(5);
@@ -24,7 +24,7 @@ final class ProcessCommandRunner implements CommandRunner {
     private final List<String> prefix;
 
     /** @param prefix put before every command; empty in production, where keeper already runs as postgres */
-    ProcessCommandRunner(List<String> prefix) {
+    public ProcessCommandRunner(List<String> prefix) {
         this.prefix = List.copyOf(prefix);
     }
 

@@ -41,7 +41,7 @@ public record ServerLayout(Path dataDirectory, Path configFile, Path bindir, int
                 dataChecksums);
     }
 
-    static Path bindir(String pgBindirSetting, int majorVersion) {
+    public static Path bindir(String pgBindirSetting, int majorVersion) {
         if (pgBindirSetting != null && !pgBindirSetting.isBlank()) {
             return Path.of(pgBindirSetting.strip());
         }

@@ -118,4 +118,29 @@ class DataDirectoryTest {
                 "keeper.node_name = 'node1'\ndefault_transaction_read_only = 'on'\nprimary_conninfo = 'host=node2'\n",
                 java.nio.file.Files.readString(data.resolve("postgresql.auto.conf")));
     }
+
+    @Test
+    void aRewoundNodeForgetsTheSlotKeeperCloneGaveItSinceTheSourceMayNotHaveIt() throws Exception {
+        Files.writeString(tmp.resolve("postgresql.auto.conf"), "primary_conninfo = 'host=node1'\n"
+                + "primary_slot_name = 'node2'\n");
+        DataDirectory dir = new DataDirectory(tmp);
+        java.util.Map<String, byte[]> own = dir.snapshotConfig();
+        Files.writeString(tmp.resolve("postgresql.auto.conf"), "primary_conninfo = 'host=node1'\n");
+
+        dir.restoreConfig(own);
+
+        assertFalse(dir.setsParameter("primary_slot_name"));
+        assertTrue(dir.setsParameter("primary_conninfo"));
+    }
+
+    @Test
+    void aDemotedNodeStreamsWithoutTheSlotKeeperCloneGaveIt() throws Exception {
+        Files.writeString(tmp.resolve("postgresql.auto.conf"), "primary_slot_name = 'node2'\n");
+        DataDirectory dir = new DataDirectory(tmp);
+
+        Demotion.configureStandby(dir, "host=node1", null, "superseded");
+
+        assertFalse(dir.setsParameter("primary_slot_name"));
+        assertTrue(dir.hasStandbySignal());
+    }
 }
