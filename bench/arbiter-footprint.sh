@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # keeper's resident memory and start-up time without an arbiter, with a witness and with an etcd arbiter, side by
 # side in one container (the test image keeper-node, which has PostgreSQL 15 and etcd): a primary whose partner
-# address refuses connections, the JVM flags of conf/keeper.service, http_listen on, RUNS runs of SECONDS each.
+# address refuses connections, keeper started by its launcher (conf/keeper, so with the JVM flags it ships with),
+# http_listen on, RUNS runs of SECONDS each.
 # Prints one line per run: RSS after SECONDS, and the time from launching java to keeper's first look at its
 # server. Not part of bench/run.sh's report; the README's etcd section quotes it. Usage: arbiter-footprint.sh
 # [RUNS [SECONDS]] (defaults 2 and 40). Needs Docker and keeper/target/keeper.jar (mvn -DskipTests package).
@@ -16,7 +17,9 @@ NAME=keeper-footprint-$$
 trap 'docker rm -f "$NAME" >/dev/null 2>&1 || true' EXIT
 docker run -d --name "$NAME" --label io.keeper.e2e=true \
   -e PATH=/usr/lib/postgresql/15/bin:/usr/sbin:/usr/bin:/sbin:/bin "$IMAGE" sleep infinity >/dev/null
-docker cp "$JAR" "$NAME:/opt/keeper.jar"
+docker exec "$NAME" mkdir -p /usr/share/keeper
+docker cp "$JAR" "$NAME:/usr/share/keeper/keeper.jar"
+docker cp conf/keeper "$NAME:/usr/bin/keeper"
 docker exec -i "$NAME" bash -s "$RUNS" "$SECONDS_EACH" <<'EOS'
 set -euo pipefail
 runs=$1 seconds=$2
@@ -38,7 +41,7 @@ EOC
   chmod 644 /tmp/k.conf
   local start pid rss first
   start=$(date +%s%3N)
-  su postgres -c "java -XX:+UseSerialGC -Xmx64m -Xss512k -XX:TieredStopAtLevel=1 -jar /opt/keeper.jar run -c /tmp/k.conf > /tmp/k-$1.log 2>&1 &"
+  su postgres -c "keeper run -c /tmp/k.conf > /tmp/k-$1.log 2>&1 &"
   sleep "$seconds"
   pid=$(pgrep -f 'keeper.jar run')
   rss=$(awk '/VmRSS/ { print int($2 / 1024) }' "/proc/$pid/status")

@@ -1,6 +1,7 @@
-# keeper's footprint: start-up time and RSS / CPU time over MINUTES of normal operation, with the JVM
-# flags of conf/keeper.service. Run by bench/run.sh in a subshell, with SET=kbf (its own containers and
-# network), beside keeper's failover runs; no peer is measured meanwhile.
+# keeper's footprint: start-up time and RSS / CPU time over MINUTES of normal operation, keeper started
+# by its launcher (conf/keeper) with the package's class-data sharing archive. Run by bench/run.sh in a
+# subshell, with SET=kbf (its own containers and network), beside keeper's failover runs; no peer is
+# measured meanwhile.
 STARTUPS=5
 
 # Epoch ms of keeper's first completed probe after its last launch on node $1, minus the launch.

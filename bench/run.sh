@@ -128,6 +128,7 @@ say "building keeper"
 mvn -B -q -Dmaven.test.skip=true package || { say "keeper did not build"; exit 1; }
 rm -rf "$BUILD_DIR"; mkdir -p "$BUILD_DIR/classes"
 cp keeper/target/keeper.jar "$BUILD_DIR/keeper.jar"   # a snapshot: later rebuilds do not change the run
+cp conf/keeper conf/keeper-cds conf/keeper.classlist "$BUILD_DIR/"   # its launcher and class-data sharing archive
 pgjdbc_version=$(sed -n 's:.*<postgresql.version>\(.*\)</postgresql.version>.*:\1:p' pom.xml)
 cp "$HOME/.m2/repository/org/postgresql/postgresql/$pgjdbc_version/postgresql-$pgjdbc_version.jar" \
   "$BUILD_DIR/pgjdbc.jar" || { say "pgjdbc $pgjdbc_version is not in ~/.m2"; exit 1; }

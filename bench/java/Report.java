@@ -285,8 +285,8 @@ public final class Report {
         md.append("## keeper's footprint\n\n");
         if (!starts.isEmpty()) {
             List<Run> ok = starts.stream().filter(Run::ok).toList();
-            md.append("Start-up, from launching `java ... -jar keeper.jar run` (flags of `conf/keeper.service`) to"
-                    + " its first completed probe (the log line `Local server ... is standby`), on the standby"
+            md.append("Start-up, from launching `keeper run` (its launcher `conf/keeper`, with the class-data"
+                    + " sharing archive) to its first completed probe (the log line `Local server ... is standby`), on the standby"
                     + " of a running pair: ").append(stat(ok, "startup_ms", 1000)).append(" s (median (min–max) of ")
                     .append(ok.size()).append("/").append(starts.size()).append(" starts).\n\n");
         }

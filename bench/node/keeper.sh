@@ -1,6 +1,6 @@
 #!/bin/bash
-# PID 1 of a keeper benchmark node: PostgreSQL, then keeper as conf/keeper.service runs it (same JVM
-# flags, restarted after 2 s like Restart=on-failure). Env: NODE_NAME, ROLE (primary|standby),
+# PID 1 of a keeper benchmark node: PostgreSQL, then keeper as conf/keeper.service runs it (through its
+# launcher, conf/keeper, with the class-data sharing archive the package makes; restarted after 2 s like Restart=on-failure). Env: NODE_NAME, ROLE (primary|standby),
 # PARTNER_HOST, SYNC (1: synchronous_standby_names = '*' on both nodes; keeper clears it on the
 # primary while the partner is unreachable), KEEPER_AUTOSTART (default 1).
 # A container started again (`docker start` after `docker kill`) boots like a host with keeper's
@@ -9,7 +9,6 @@
 . /bench/node/common.sh
 KEEPER_LOG=/var/log/keeper.log
 KEEPER_CONF=/etc/keeper/keeper.conf
-JVM_FLAGS="-XX:+UseSerialGC -Xmx64m -Xss512k -XX:TieredStopAtLevel=1"
 
 keeper_loop() {
   while true; do
@@ -17,7 +16,7 @@ keeper_loop() {
     echo "bench: launching keeper at $(date +%s%3N)" >> "$KEEPER_LOG"
     HOME=/var/lib/postgresql USER=postgres LOGNAME=postgres \
       setpriv --reuid=postgres --regid=postgres --init-groups \
-      java $JVM_FLAGS -jar /opt/keeper/keeper.jar run -c "$KEEPER_CONF" >> "$KEEPER_LOG" 2>&1
+      env KEEPER_JAR=/opt/keeper/keeper.jar /opt/keeper/keeper run -c "$KEEPER_CONF" >> "$KEEPER_LOG" 2>&1
     rc=$?
     echo "bench: keeper exited rc=$rc" >> "$KEEPER_LOG"
     [ "$rc" -eq 2 ] && break
@@ -33,7 +32,7 @@ run_guard() {
 
 if [ "${1:-}" = start-keeper ]; then
   touch /etc/keeper/enabled   # systemctl enable --now: a reboot starts keeper again
-  setsid bash -c ". /bench/node/common.sh; KEEPER_LOG=$KEEPER_LOG KEEPER_CONF=$KEEPER_CONF JVM_FLAGS='$JVM_FLAGS'; $(declare -f keeper_loop); keeper_loop" \
+  setsid bash -c ". /bench/node/common.sh; KEEPER_LOG=$KEEPER_LOG KEEPER_CONF=$KEEPER_CONF $(declare -f keeper_loop); keeper_loop" \
     </dev/null >/dev/null 2>&1 &
   exit 0
 fi
@@ -43,7 +42,10 @@ enabled_at_boot=0
 [ -f /etc/keeper/enabled ] && enabled_at_boot=1
 prepare_host
 touch "$KEEPER_LOG" && chown postgres:postgres "$KEEPER_LOG"
-mkdir -p /etc/keeper /opt/keeper && cp /bench-build/keeper.jar /opt/keeper/keeper.jar
+mkdir -p /etc/keeper /opt/keeper
+cp /bench-build/keeper.jar /bench-build/keeper /bench-build/keeper-cds /bench-build/keeper.classlist /opt/keeper/
+# As the package does when installed (a container started again keeps the archive it made).
+[ -f /var/cache/keeper/keeper.jsa ] || sh /opt/keeper/keeper-cds /var/cache/keeper/keeper.jsa >> "$KEEPER_LOG" 2>&1
 partner=$([ "$NODE_NAME" = node1 ] && echo node2 || echo node1)
 cat > "$KEEPER_CONF" <<EOC
 node_name = '$NODE_NAME'

@@ -43,8 +43,8 @@ keeper_pair_built() {
 
 tool_settings_md() {
   cat <<EOM
-keeper on both nodes (no third node), started with the JVM flags of \`conf/keeper.service\`
-(\`-XX:+UseSerialGC -Xmx64m -Xss512k -XX:TieredStopAtLevel=1\`) and restarted 2 s after an exit.
+keeper on both nodes (no third node), started by its launcher \`conf/keeper\` (the JVM flags keeper
+ships with) with the class-data sharing archive that the package makes (\`conf/keeper-cds\`), and restarted 2 s after an exit.
 
 \`keeper.conf\` (besides \`node_name\`, \`my_conninfo\`, \`partner_conninfo\`; everything else at its default):
 

@@ -51,18 +51,17 @@ init_standby() {
 keeper_loop() {
   # Restart=always, like the systemd unit; exit code 2 (bad configuration) is final.
   while true; do
-    # setpriv execs java directly, so the java pid is the only process naming keeper.jar. The JVM flags
-    # are conf/keeper's (the launcher): the tests run keeper as it ships. CAP_NET_ADMIN and CAP_NET_RAW
+    # keeper's launcher (conf/keeper, as /opt/keeper/keeper) execs java with the flags keeper ships with, so
+    # the java pid is the only process naming keeper.jar. CAP_NET_ADMIN and CAP_NET_RAW
     # reach after_command (keeper-vip), as with AmbientCapabilities= in the unit (README).
     # A test may stand in for systemd's notify socket and watchdog (fake-systemd-notify.pl): keeper then
     # gets NOTIFY_SOCKET and WATCHDOG_USEC as under a Type=notify unit with WatchdogSec.
     local systemd=()
     [ -n "${FAKE_NOTIFY_SOCKET:-}" ] && systemd=(NOTIFY_SOCKET="$FAKE_NOTIFY_SOCKET" WATCHDOG_USEC="$FAKE_WATCHDOG_USEC")
-    env "${systemd[@]}" HOME=/var/lib/postgresql USER=postgres LOGNAME=postgres \
+    env "${systemd[@]}" HOME=/var/lib/postgresql USER=postgres LOGNAME=postgres KEEPER_JAR=/opt/keeper/keeper.jar \
       setpriv --reuid=postgres --regid=postgres --init-groups \
       --inh-caps +net_admin,+net_raw --ambient-caps +net_admin,+net_raw \
-      java -XX:+UseSerialGC -Xmx64m -Xss512k -XX:TieredStopAtLevel=1 \
-      -jar /opt/keeper/keeper.jar run -c "$KEEPER_CONF" >> "$KEEPER_LOG" 2>&1
+      /opt/keeper/keeper run -c "$KEEPER_CONF" >> "$KEEPER_LOG" 2>&1
     rc=$?
     echo "node.sh: keeper exited rc=$rc" >> "$KEEPER_LOG"
     [ "$rc" -eq 2 ] && break

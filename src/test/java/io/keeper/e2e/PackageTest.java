@@ -55,6 +55,12 @@ class PackageTest {
         return r.getStdout().strip();
     }
 
+    /** Whether `LAUNCHER run` loaded keeper's own classes from a class-data sharing archive. */
+    private static boolean sharedRunCommand(String launcher) throws Exception {
+        String loaded = ok("KEEPER_JAVA_OPTS='-Xshare:on -Xlog:class+load=info' " + launcher + " run --help");
+        return loaded.contains("io.keeper.cli.RunCommand source: shared objects file");
+    }
+
     @Test
     void theDebianPackageInstallsWorksAndLeavesNothingBehindWhenPurged() throws Exception {
         String installed = ok("apt-get install -y /tmp/keeper_*_all.deb 2>&1");
@@ -76,8 +82,17 @@ class PackageTest {
         assertFalse(sh("systemctl is-enabled keeper 2>/dev/null").getStdout().contains("enabled"),
                 "not enabled before the configuration is edited");
 
+        // The class-data sharing archive: made at install, made again when a JVM package changes, used by `keeper
+        // run` (with -Xshare:on a JVM that cannot use the archive refuses to start instead of ignoring it).
+        assertTrue(installed.contains("keeper-cds: /var/cache/keeper/keeper.jsa made by"), installed);
+        assertEquals("644", ok("stat -c '%a' /var/cache/keeper/keeper.jsa"));
+        assertTrue(sharedRunCommand("keeper"), "keeper run reads its classes from the archive");
+        ok("rm /var/cache/keeper/keeper.jsa && dpkg-trigger --no-await /usr/lib/jvm && dpkg --triggers-only --pending");
+        assertTrue(sharedRunCommand("keeper"), "the trigger on /usr/lib/jvm made the archive again");
+
         ok("apt-get remove -y keeper 2>&1");
-        ok("! test -e /usr/bin/keeper && ! test -e /usr/share/keeper && ! test -e /lib/systemd/system/keeper.service");
+        ok("! test -e /usr/bin/keeper && ! test -e /usr/share/keeper && ! test -e /lib/systemd/system/keeper.service"
+                + " && ! test -e /var/cache/keeper");
         ok("test -f /etc/keeper/keeper.conf"); // a conffile stays until purge, as the administrator edited it
         ok("apt-get purge -y keeper 2>&1");
         ok("! test -e /etc/keeper");
@@ -92,6 +107,8 @@ class PackageTest {
         ok("ln -sf /opt/t/keeper-*/bin/keeper /usr/local/bin/keeper-link");
         assertEquals(version, ok("keeper-link --version"));
         ok("keeper-link check-config -c /opt/t/keeper-*/conf/keeper.conf");
+        ok("/opt/t/keeper-*/share/keeper/keeper-cds /tmp/t.jsa");
+        assertTrue(sharedRunCommand("KEEPER_CDS_ARCHIVE=/tmp/t.jsa keeper-link"), "the tarball's keeper-cds archive");
         ExecResult missing = sh("KEEPER_JAR=/nowhere.jar keeper-link --version");
         assertEquals(2, missing.getExitCode());
         assertTrue(missing.getStderr().contains("cannot read /nowhere.jar"), missing.getStderr());

@@ -92,6 +92,9 @@ public final class PgNode implements AutoCloseable {
                 .withCopyFileToContainer(MountableFile.forHostPath(
                         KeeperImage.dockerDir().resolve("../../../conf/keeper-vip").normalize(), 0755),
                         "/usr/share/keeper/keeper-vip")
+                .withCopyFileToContainer(MountableFile.forHostPath(
+                        KeeperImage.dockerDir().resolve("../../../conf/keeper").normalize(), 0755),
+                        "/opt/keeper/keeper")
                 .withLogConsumer(logConsumer)
                 .waitingFor(Wait.forSuccessfulCommand(role.equals("empty") ? "test -s /var/lib/postgresql/.pgpass"
                                 : "[ \"$(" + RECOVERY_QUERY + ")\" = " + expectedRecovery + " ]")

@@ -3,17 +3,14 @@ package io.keeper.cli;
 import ch.qos.logback.classic.pattern.ClassicConverter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 
-/** Puts the node name at the start of every log line, from any thread (%node in logback.xml). */
+/**
+ * The node name as %node, for a logback configuration file of one's own (-Dlogback.configurationFile):
+ * {@code <conversionRule conversionWord="node" class="io.keeper.cli.NodeNameConverter"/>}.
+ */
 public final class NodeNameConverter extends ClassicConverter {
-
-    private static volatile String nodeName = "keeper";
-
-    static void setNodeName(String name) {
-        nodeName = name;
-    }
 
     @Override
     public String convert(ILoggingEvent event) {
-        return nodeName;
+        return LogLine.nodeName();
     }
 }

@@ -22,7 +22,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         KeeperConfig loaded = config.load();
-        NodeNameConverter.setNodeName(loaded.nodeName());
+        LogLine.setNodeName(loaded.nodeName());
         loaded.warnings().forEach(w -> LOG.warn("Configuration: {}", w));
         KeeperService service = new KeeperService(loaded);
         Runtime.getRuntime().addShutdownHook(new Thread(service::close, "shutdown"));

@@ -1,16 +1,12 @@
 package io.keeper.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.keeper.metrics.KeeperMetrics;
 import io.keeper.role.KeeperStatus;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -32,8 +28,11 @@ public final class StatusServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
     /** A status older than this many heartbeat intervals means the heartbeat is stuck. */
     static final int STALE_AFTER_INTERVALS = 3;
-    /** Threads kept for the checks; more start while slow clients hold these, up to MAX_THREADS. */
-    private static final int THREADS = 2;
+    /**
+     * Threads kept for the checks: one answers a load balancer's checks, which come one after the other; more start
+     * while slow clients hold it, up to MAX_THREADS, and end after 30 s idle.
+     */
+    private static final int THREADS = 1;
     /** HAProxy's checks of both nodes plus monitoring fit many times over; beyond it a connection is closed. */
     static final int MAX_THREADS = 64;
     private static final int BACKLOG = 64;
@@ -57,7 +56,6 @@ public final class StatusServer implements AutoCloseable {
     private final Supplier<KeeperStatus> status;
     private final Supplier<Duration> heartbeatInterval;
     private final Clock clock;
-    private final ObjectMapper json = new ObjectMapper();
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile KeeperMetrics metrics;
     private HttpServer server;
@@ -180,7 +178,7 @@ public final class StatusServer implements AutoCloseable {
                 return;
             }
             Endpoint.Answer answer = answer(method, exchange.getRequestURI().getPath());
-            byte[] body = toJson(answer.body());
+            byte[] body = StatusJson.object(answer.body());
             exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
             if (answer.code() == 405) {
@@ -224,14 +222,6 @@ public final class StatusServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Status HTTP server could not answer {} {}", method, path, e);
             return new Endpoint.Answer(500, Map.of("error", "internal error (keeper's log has the details)"));
-        }
-    }
-
-    private byte[] toJson(Map<String, Object> body) {
-        try {
-            return (json.writeValueAsString(body) + "\n").getBytes(StandardCharsets.UTF_8);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -27,14 +27,16 @@ import java.util.function.Supplier;
 /**
  * keeper's Prometheus metrics, kept by the Prometheus Java client in a registry of keeper's own: updated after
  * every heartbeat run, written in the format the scraper asks for (text, OpenMetrics or protobuf) at GET /metrics.
- * Every name starts with keeper_, except the client's JVM and process metrics (jvm_*, process_*).
+ * Every name starts with keeper_, except the client's JVM and process metrics (jvm_*, process_*). Without exemplars:
+ * keeper has no traces to link them to, and the client's exemplar sampler runs a thread of its own.
  */
 public final class KeeperMetrics {
 
     static final List<String> ROLES = List.of("primary", "standby", "unknown");
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final ExpositionFormats formats = ExpositionFormats.init();
+    /** Set up at the first scrape, with the JVM and process metrics: see {@link #formats()}. */
+    private ExpositionFormats formats;
     private final Gauge role;
     private final Gauge paused;
     private final Gauge fenced;
@@ -64,59 +66,58 @@ public final class KeeperMetrics {
         Info.builder().name("keeper_build_info").help("keeper's version and this node's node_name")
                 .labelNames("version", "node").register(registry).addLabelValues(version, nodeName);
         role = Gauge.builder().name("keeper_role").help("1 for the local server's current role, 0 for the others")
-                .labelNames("role").register(registry);
+                .labelNames("role").withoutExemplars().register(registry);
         ROLES.forEach(r -> role.labelValues(r).set(r.equals("unknown") ? 1 : 0));
         paused = Gauge.builder().name("keeper_paused").help("1 while a maintenance pause (keeper pause) holds")
-                .register(registry);
+                .withoutExemplars().register(registry);
         fenced = Gauge.builder().name("keeper_fenced")
                 .help("1 while keeper has taken writes away from the local server (demoted or fenced)")
-                .register(registry);
+                .withoutExemplars().register(registry);
         failures = Gauge.builder().name("keeper_partner_consecutive_failures")
                 .help("consecutive unreachable probes of the partner; keepalive_count of them is a dead partner")
-                .register(registry);
+                .withoutExemplars().register(registry);
         partnerReachable = Gauge.builder().name("keeper_partner_reachable")
                 .help("1 when the partner answered the last probe (also when it refused keeper's login)")
-                .register(registry);
+                .withoutExemplars().register(registry);
         probeSeconds = Histogram.builder().name("keeper_partner_probe_duration_seconds")
                 .help("how long each probe of the partner took, answered or not").classicOnly()
                 .classicUpperBounds(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
-                .register(registry);
+                .withoutExemplars().register(registry);
         lagBytes = Gauge.builder().name("keeper_replication_lag_bytes")
                 .help("on a standby: how far its received WAL is behind the primary's last seen position;"
-                        + " NaN when unknown").register(registry);
+                        + " NaN when unknown").withoutExemplars().register(registry);
         lagBytes.set(Double.NaN);
-        timeline = Gauge.builder().name("keeper_timeline").help("the local server's timeline").register(registry);
+        timeline = Gauge.builder().name("keeper_timeline").help("the local server's timeline").withoutExemplars()
+                .register(registry);
         promotions = Counter.builder().name("keeper_promotions_total")
-                .help("promotions of the local server by this keeper process").register(registry);
+                .help("promotions of the local server by this keeper process").withoutExemplars().register(registry);
         fences = Counter.builder().name("keeper_fences_total")
-                .help("times this keeper process took writes away from the local server").register(registry);
+                .help("times this keeper process took writes away from the local server").withoutExemplars()
+                .register(registry);
         rejoins = Counter.builder().name("keeper_rejoins_total")
-                .help("times the local server became the partner's standby again").register(registry);
+                .help("times the local server became the partner's standby again").withoutExemplars()
+                .register(registry);
         switchovers = Counter.builder().name("keeper_switchovers_total")
                 .help("planned switchovers this keeper carried out (its server handed the primary role over)")
-                .register(registry);
+                .withoutExemplars().register(registry);
         GaugeWithCallback.builder().name("keeper_seconds_since_last_run")
                 .help("seconds since the last completed heartbeat run; growing means keeper is stuck")
                 .callback(cb -> cb.call(Duration.between(status.get().updatedAt(), clock.instant()).toMillis()
                         / 1000.0)).register(registry);
         if (witness) {
             leaseTerm = Gauge.builder().name("keeper_lease_term").help("the lease's term (fencing token) as last seen")
-                    .register(registry);
+                    .withoutExemplars().register(registry);
             leaseValid = Gauge.builder().name("keeper_lease_valid")
-                    .help("0 when this primary's write permission (lease or failsafe) ran out").register(registry);
+                    .help("0 when this primary's write permission (lease or failsafe) ran out").withoutExemplars()
+                    .register(registry);
             leaseHolder = Gauge.builder().name("keeper_lease_holder")
                     .help("1 for the node_name that holds the lease").labelNames("holder")
-                    .register(registry);
+                    .withoutExemplars().register(registry);
         } else {
             leaseTerm = null;
             leaseValid = null;
             leaseHolder = null;
         }
-        JvmMemoryMetrics.builder().register(registry);
-        JvmThreadsMetrics.builder().register(registry);
-        JvmGarbageCollectorMetrics.builder().register(registry);
-        JvmRuntimeInfoMetric.builder().register(registry);
-        ProcessMetrics.builder().register(registry);
     }
 
     /**
@@ -180,12 +181,29 @@ public final class KeeperMetrics {
 
     /** The content type of the format chosen for this Accept header. */
     public String contentType(String accept) {
-        return formats.findWriter(accept).getContentType();
+        return formats().findWriter(accept).getContentType();
     }
 
     /** Writes every metric in the format chosen for this Accept header. */
     public void write(String accept, OutputStream out) throws IOException {
-        ExpositionFormatWriter writer = formats.findWriter(accept);
+        ExpositionFormatWriter writer = formats().findWriter(accept);
         writer.write(out, registry.scrape());
+    }
+
+    /**
+     * The exposition formats, and the JVM and process metrics, set up at the first scrape: they load some 500
+     * classes (java.management's among them) that a keeper nobody scrapes, or one only asked for its checks, would
+     * carry for nothing. The JVM metrics read the JVM's own counters, so they lose nothing by starting late.
+     */
+    private synchronized ExpositionFormats formats() {
+        if (formats == null) {
+            JvmMemoryMetrics.builder().register(registry);
+            JvmThreadsMetrics.builder().register(registry);
+            JvmGarbageCollectorMetrics.builder().register(registry);
+            JvmRuntimeInfoMetric.builder().register(registry);
+            ProcessMetrics.builder().register(registry);
+            formats = ExpositionFormats.init();
+        }
+        return formats;
     }
 }
