@@ -14,6 +14,7 @@ run_part() {
   echo "$RUNS_HEADER" > "$RESULTS/runs.csv"
   case $part in
     footprint) footprint_part || rc=1 ;;
+    agents) agents_part || rc=1 ;;
     splitbrain|splitbrain-etcd) splitbrain_part "$(splitbrain_tool "$part")" || rc=1 ;;
     switchover) switchover_part || rc=1 ;;
     fast) fast_part || rc=1 ;;
@@ -101,6 +102,17 @@ footprint_part() {
   run_footprint "$FOOTPRINT_MINUTES"
 }
 
+# Each tool's agent beside its PostgreSQL (bench/agents.sh), each tool in a subshell.
+agents_part() {
+  local tool bad=0
+  source "$BENCH_DIR/agents.sh"
+  echo "tool,node,elapsed_s,processes,rss_kb" > "$RESULTS/agents.csv"
+  for tool in $AGENT_TOOLS; do
+    ( source "$BENCH_DIR/peers/$tool.sh"; tool_files "$tool"; run_agents "$tool" ) || bad=1
+  done
+  return $bad
+}
+
 # A planned switchover under load, with each tool's own command: SWITCHOVER_RUNS runs of each tool and
 # replication, each tool in a subshell so that one peer script's definitions do not leak into the next.
 switchover_part() {
@@ -169,6 +181,7 @@ write_meta() {
   local part=$1 started=$2 load=$3 beside=$4 tools=$1
   case $part in
     footprint) tools=keeper ;;
+    agents) tools=$AGENT_TOOLS ;;
     splitbrain|splitbrain-etcd) tools=$(splitbrain_tool "$part") ;;
     switchover) tools=$SWITCHOVER_TOOLS ;;
     fast) tools="keeper-fast patroni-fast" ;;
@@ -192,6 +205,7 @@ write_meta() {
     echo "freeze_count=$FREEZE_COUNT"
     echo "sweep_count=$SWEEP_COUNT"
     echo "footprint_minutes=$FOOTPRINT_MINUTES"
+    echo "agents_minutes=${AGENTS_MINUTES:-}"
     echo "splitbrain_runs=$SB_RUNS"
     echo "splitbrain_scenarios=${SB_PART_SCENARIOS:-}"
     echo "splitbrain_cut_s=$SB_CUT_S"

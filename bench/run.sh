@@ -2,7 +2,7 @@
 # keeper's benchmark suite: failover time, lost commits, false failovers, split brain and footprint of
 # keeper and of the failover tools Debian ships (repmgr, Patroni, pg_auto_failover), on the same containers.
 #
-#   bash bench/run.sh                    every part (about 125 min), writes docs/benchmarks.md, .png, -*.csv
+#   bash bench/run.sh                    every part (about 140 min), writes docs/benchmarks.md, .png, -*.csv
 #   bash bench/run.sh --part splitbrain  one part (or several: --part "keeper footprint"); the report
 #                                        merges it with the last results of every other part
 #   bash bench/run.sh --report-only      rewrite the report from the last results of every part
@@ -13,7 +13,8 @@
 #   bash bench/run.sh --runs 2 --tools "keeper repmgr" --freeze-count 5 --footprint-minutes 2
 #
 # Parts: keeper, repmgr, patroni, pg_auto_failover (each: that tool's crash and pgkill runs and its
-# freeze run), footprint (keeper's start-up, memory and CPU), splitbrain (keeper with a witness),
+# freeze run), footprint (keeper's start-up, memory and CPU), agents (the resident memory of each tool's agent
+# on a healthy pair, AGENTS_MINUTES=3 each, bench/agents.sh), splitbrain (keeper with a witness),
 # splitbrain-etcd (keeper with a three-member etcd cluster as the arbiter), switchover (planned switchovers),
 # fast (keeper's 1 s profile, keepalive 250ms x 4: failovers, pauses with and without a CPU-starved host, false
 # failovers against pause length; and Patroni at ttl 5, below its documented minimum).
@@ -27,7 +28,7 @@ BENCH_DIR=$ROOT/bench
 WORK=$BENCH_DIR/.work
 BUILD_DIR=$WORK/build
 TOOL_PARTS="keeper repmgr patroni pg_auto_failover"
-ALL_PARTS="$TOOL_PARTS footprint splitbrain splitbrain-etcd switchover fast"
+ALL_PARTS="$TOOL_PARTS footprint agents splitbrain splitbrain-etcd switchover fast"
 SWITCHOVER_TOOLS="keeper patroni pg_auto_failover"   # repmgr's switchover needs SSH between the hosts
 
 SMOKE=0

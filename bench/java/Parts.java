@@ -183,6 +183,8 @@ final class Parts {
         return switch (p.name()) {
             case "footprint" -> "start-ups; " + p.get("footprint_minutes") + " min of a healthy pair"
                     + (p.get("beside").isEmpty() ? " (alone)" : " (beside part " + p.get("beside") + ")");
+            case "agents" -> "each tool's agent: " + p.get("agents_minutes") + " min of a healthy pair: "
+                    + p.get("tools");
             case "switchover" -> "planned switchover × " + p.get("switchover_runs") + " (" + p.get("replications")
                     + "): " + p.get("tools");
             case FastProfile.PART -> p.get("tools") + ": " + failoverRuns(p, "freezes per set")

@@ -84,6 +84,10 @@ public final class Report {
         if (footprint != null) {
             Files.copy(footprint, out.resolve("benchmarks-footprint.csv"), StandardCopyOption.REPLACE_EXISTING);
         }
+        Path agents = parts.file("agents.csv");
+        if (agents != null) {
+            Files.copy(agents, out.resolve("benchmarks-agents.csv"), StandardCopyOption.REPLACE_EXISTING);
+        }
         Map<String, List<long[]>> timelines = timelines();
         boolean chart = !timelines.isEmpty();
         if (chart) {
@@ -121,6 +125,7 @@ public final class Report {
         freezeTable(md);
         fast.append(md, fastChart);
         footprint(md);
+        new AgentsTable(parts::file, names).append(md);
         if (chart) {
             md.append("## Failover timelines\n\n![commits acknowledged per 100 ms around the fault](benchmarks.png)\n\n")
                     .append("Each row is the run with the median recovery time of its scenario: acknowledged commits"
@@ -132,6 +137,9 @@ public final class Report {
         md.append("## Raw data\n\n")
                 .append("- `benchmarks-runs.csv`: one line per run (every scenario, every tool), with its status.\n")
                 .append("- `benchmarks-timelines.csv`: acknowledged commits per 100 ms around the fault, every run.\n");
+        if (parts.file("agents.csv") != null) {
+            md.append("- `benchmarks-agents.csv`: the RSS of each tool's agent, sampled during the agents part.\n");
+        }
         if (parts.file("footprint.csv") != null) {
             md.append("- `benchmarks-footprint.csv`: keeper's RSS and CPU time, sampled during the footprint run.\n");
         }
@@ -286,8 +294,8 @@ public final class Report {
         if (!starts.isEmpty()) {
             List<Run> ok = starts.stream().filter(Run::ok).toList();
             md.append("Start-up, from launching `keeper run` (its launcher `conf/keeper`, with the class-data"
-                    + " sharing archive) to its first completed probe (the log line `Local server ... is standby`), on the standby"
-                    + " of a running pair: ").append(stat(ok, "startup_ms", 1000)).append(" s (median (min–max) of ")
+                    + " sharing archive) to its first completed probe (the log line `Local server ... is standby`),"
+                    + " on the standby of a running pair: ").append(stat(ok, "startup_ms", 1000)).append(" s (median (min–max) of ")
                     .append(ok.size()).append("/").append(starts.size()).append(" starts).\n\n");
         }
         if (summary != null) {

@@ -29,6 +29,7 @@ public final class Restore {
     private static final Pattern FAST = Pattern.compile("([^:]+): (.+)");
     private static final Pattern FOOTPRINT = Pattern.compile("start-ups; (\\d+) min of a healthy pair"
             + " \\((?:alone|beside part (.+))\\)");
+    private static final Pattern AGENTS = Pattern.compile("each tool's agent: (\\d+) min of a healthy pair: (.+)");
     private static final Pattern SPLIT_BRAIN = Pattern.compile("keeper with (.+?): (.+) \\((.+)\\)");
     private static final Pattern SWITCHOVER = Pattern.compile("planned switchover × (\\d+) \\((.+)\\): (.+)");
     private static final Pattern WINDOW = Pattern.compile("\\| (.+), (?:async|sync): median time to writable ≤"
@@ -75,6 +76,7 @@ public final class Restore {
         timelines();
         toolFiles();
         footprint();
+        agents();
         busy();
         for (var e : parts.entrySet()) { // last, as bench/parts.sh does: a part without it did not finish
             try (Writer w = Files.newBufferedWriter(root.resolve(e.getKey()).resolve("meta.properties"))) {
@@ -126,6 +128,9 @@ public final class Restore {
             p.put("tools", "keeper");
             p.put("footprint_minutes", m.group(1));
             p.put("beside", m.group(2) == null ? "" : m.group(2));
+        } else if (p.get("part").equals("agents") && (m = AGENTS.matcher(what)).matches()) {
+            p.put("agents_minutes", m.group(1));
+            p.put("tools", m.group(2));
         } else if (SplitBrainTable.arbiter(p.get("part")) != null && (m = SPLIT_BRAIN.matcher(what)).matches()) {
             SplitBrainTable.Arbiter arbiter = SplitBrainTable.arbiter(p.get("part"));
             p.put("tools", arbiter.tool());
@@ -312,6 +317,14 @@ public final class Restore {
     private void toolFile(String tool, String name, String content) {
         parts.entrySet().stream().filter(e -> List.of(e.getValue().get("tools").split(" ")).contains(tool))
                 .findFirst().ifPresent(e -> write(root.resolve(e.getKey()).resolve(name), content + "\n"));
+    }
+
+    /** The agents part's samples, as bench/agents.sh wrote them. */
+    private void agents() throws IOException {
+        Path samples = report.resolve("benchmarks-agents.csv");
+        if (parts.containsKey("agents") && Files.exists(samples)) {
+            Files.copy(samples, root.resolve("agents").resolve("agents.csv"));
+        }
     }
 
     /** The footprint part's samples, and their summary computed as bench/footprint.sh does. */

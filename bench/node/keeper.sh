@@ -32,7 +32,7 @@ run_guard() {
 
 if [ "${1:-}" = start-keeper ]; then
   touch /etc/keeper/enabled   # systemctl enable --now: a reboot starts keeper again
-  setsid bash -c ". /bench/node/common.sh; KEEPER_LOG=$KEEPER_LOG KEEPER_CONF=$KEEPER_CONF $(declare -f keeper_loop); keeper_loop" \
+  setsid bash -c ". /bench/node/common.sh; KEEPER_LOG=$KEEPER_LOG KEEPER_CONF=$KEEPER_CONF; $(declare -f keeper_loop); keeper_loop" \
     </dev/null >/dev/null 2>&1 &
   exit 0
 fi
