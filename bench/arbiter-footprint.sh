@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # keeper's resident memory and start-up time without an arbiter, with a witness and with an etcd arbiter, side by
 # side in one container (the test image keeper-node, which has PostgreSQL 15 and etcd): a primary whose partner
-# address refuses connections, keeper started by its launcher (conf/keeper, so with the JVM flags it ships with),
-# http_listen on, RUNS runs of SECONDS each.
+# address refuses connections, keeper started by its launcher (conf/keeper, so with the JVM flags it ships with)
+# and the class-data sharing archive the package makes, http_listen on, RUNS runs of SECONDS each.
 # Prints one line per run: RSS after SECONDS, and the time from launching java to keeper's first look at its
 # server. Not part of bench/run.sh's report; the README's etcd section quotes it. Usage: arbiter-footprint.sh
 # [RUNS [SECONDS]] (defaults 2 and 40). Needs Docker and keeper/target/keeper.jar (mvn -DskipTests package).
@@ -20,6 +20,10 @@ docker run -d --name "$NAME" --label io.keeper.e2e=true \
 docker exec "$NAME" mkdir -p /usr/share/keeper
 docker cp "$JAR" "$NAME:/usr/share/keeper/keeper.jar"
 docker cp conf/keeper "$NAME:/usr/bin/keeper"
+# The class-data sharing archive, as the package makes it when installed (conf/keeper-cds).
+docker cp conf/keeper-cds "$NAME:/usr/share/keeper/keeper-cds"
+docker cp conf/keeper.classlist "$NAME:/usr/share/keeper/keeper.classlist"
+docker exec "$NAME" sh /usr/share/keeper/keeper-cds >/dev/null
 docker exec -i "$NAME" bash -s "$RUNS" "$SECONDS_EACH" <<'EOS'
 set -euo pipefail
 runs=$1 seconds=$2

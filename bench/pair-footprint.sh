@@ -7,7 +7,8 @@
 # Tracking, which adds about 1 MiB of its own), the classes it loaded, and the time from launching keeper to its
 # first look at its server over STARTUPS restarts of node2's keeper (median).
 # Not part of bench/run.sh's report. Usage: pair-footprint.sh [MINUTES [STARTUPS]] (defaults 10 and 7).
-# Env: CDS=0 runs keeper without the class-data sharing archive that the package makes (conf/keeper-cds);
+# FLOOR=1 measures bench/floor/DesignFloor.java instead (below).
+# Env: AUTH (TCP authentication, default scram-sha-256); CDS=0 runs keeper without the class-data sharing archive that the package makes (conf/keeper-cds);
 # CLASSLIST=FILE writes the classes node1's keeper loaded in its 60 s run to FILE (conf/keeper.classlist is made so,
 # with HTTP=1, so that the archive holds the status server's classes too); HTTP=1 turns http_listen on and asks
 # /primary and /replica every 2 s and /metrics every 16 s, as a load balancer and Prometheus would; KEEPER_JAR (default keeper/target/keeper.jar); KEEPER_LAUNCHER (default
@@ -49,13 +50,61 @@ keepalive_count = 3
 $([[ ${HTTP:-0} == 1 ]] && echo "http_listen = '127.0.0.1:8008'")
 EOC
 done
+# TCP connections authenticate with AUTH (default scram-sha-256, as Debian's PostgreSQL does; the password is in
+# ~postgres/.pgpass on both nodes, as the README's install sets it up); AUTH=trust skips it.
+for node in node1 node2; do
+  on "$node" 'echo "*:*:*:postgres:footprint" > /var/lib/postgresql/.pgpass
+    chown postgres /var/lib/postgresql/.pgpass; chmod 600 /var/lib/postgresql/.pgpass'
+done
 on node1 'install -d -o postgres /var/lib/postgresql/d
-  su postgres -c "initdb -D /var/lib/postgresql/d -U postgres -A trust" >/dev/null
+  su postgres -c "initdb -D /var/lib/postgresql/d -U postgres --auth-local=trust --auth-host='"${AUTH:-scram-sha-256}"'" >/dev/null
   printf "%s\n" "listen_addresses = '"'*'"'" "wal_sender_timeout = '"'2s'"'" >> /var/lib/postgresql/d/postgresql.conf
-  printf "%s\n" "host all all 0.0.0.0/0 trust" "host replication all 0.0.0.0/0 trust" >> /var/lib/postgresql/d/pg_hba.conf
-  su postgres -c "pg_ctl -D /var/lib/postgresql/d -l /tmp/pg.log -w start" >/dev/null'
+  printf "%s\n" "host all all 0.0.0.0/0 '"${AUTH:-scram-sha-256}"'" \
+    "host replication all 0.0.0.0/0 '"${AUTH:-scram-sha-256}"'" >> /var/lib/postgresql/d/pg_hba.conf
+  su postgres -c "pg_ctl -D /var/lib/postgresql/d -l /tmp/pg.log -w start" >/dev/null
+  su postgres -c "psql -qc \"ALTER ROLE postgres PASSWORD '"'footprint'"'\""'
 on node2 'su postgres -c "pg_basebackup -h node1 -U postgres -D /var/lib/postgresql/d -R -X stream"
   su postgres -c "pg_ctl -D /var/lib/postgresql/d -l /tmp/pg.log -w start" >/dev/null'
+
+# FLOOR=1: instead of keeper, bench/floor/DesignFloor.java on node1 (its partner node2), with the launcher's JVM flags
+# and a class-data sharing archive of its own classes made as keeper-cds makes keeper's: what the design card's
+# libraries hold resident doing a keeper's least (variant card, with and without the JDK's HTTP server answering
+# every 2 s), and the same least with pgjdbc alone (variant bare). Each variant: 60 s recording its classes, then
+# MINUTES with the archive.
+if [[ ${FLOOR:-0} == 1 ]]; then
+  classes=bench/.work/floor
+  rm -rf "$classes" && mkdir -p "$classes"
+  javac -d "$classes" -cp "$JAR" bench/floor/DesignFloor.java
+  jar cf "$classes.jar" -C "$classes" .
+  docker cp -q "$classes.jar" "$SET-node1:/usr/share/keeper/floor.jar"
+  flags=$(on node1 'bin=$(dirname "$(readlink -f "$(command -v java)")"); printf "#!/bin/sh\necho \"\$@\"\n" > "$bin/echo-args"
+    chmod 755 "$bin/echo-args"; KEEPER_JAVA=$bin/echo-args KEEPER_CDS_ARCHIVE=/nonexistent keeper run' | sed 's/ -jar .*//')
+  echo "design floor on node1 ($IMAGE), JVM flags of the launcher: $flags"
+  for variant in "bare 127.0.0.1 node2" "card --local 127.0.0.1 --partner node2" \
+      "card --local 127.0.0.1 --partner node2 --http"; do
+    on node1 'flags=$1 variant=$2 minutes=$3
+      cp=/usr/share/keeper/keeper.jar:/usr/share/keeper/floor.jar
+      floor() { su postgres -c "java $flags $1 -cp $cp DesignFloor $variant > /tmp/floor.log 2>&1 &"; sleep 2
+        pid=$(pgrep -f "^java .*DesignFloor") || { cat /tmp/floor.log >&2; exit 1; }
+        case $variant in *--http) setsid bash -c "while sleep 2; do exec 3<>/dev/tcp/127.0.0.1/8008 &&
+          { printf \"GET / HTTP/1.0\r\n\r\n\" >&3; cat <&3 >/dev/null; exec 3<&-; }; done" </dev/null >/dev/null 2>&1 &
+          checks=$! ;; esac; }
+      stop() { [ -z "${checks:-}" ] || kill "$checks"; kill "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; }
+      floor -XX:DumpLoadedClassList=/tmp/floor.classlist; sleep 58; stop
+      java -Xshare:dump -XX:SharedClassListFile=/tmp/floor.classlist -XX:SharedArchiveFile=/tmp/floor.jsa -cp $cp >/dev/null 2>&1
+      floor "-XX:SharedArchiveFile=/tmp/floor.jsa -Xshare:on"
+      max=0; for ((t = 10; t <= minutes * 60; t += 10)); do sleep 10
+        rss=$(awk "/^VmRSS/ { print \$2 }" /proc/$pid/status); ((rss > max)) && max=$rss; done
+      threads=$(ls /proc/$pid/task | wc -l)
+      cds=$(su postgres -c "cat /proc/$pid/smaps" | awk "/^[0-9a-f]+-/ { jsa = /\\.jsa\$/ } jsa && /^Rss:/ { kb += \$2 } END { print kb }")
+      grep -q "probe 61:" /tmp/floor.log || { echo "floor: $variant did not probe for a minute" >&2; cat /tmp/floor.log >&2; exit 1; }
+      stop
+      awk -v v="$variant" -v r="$rss" -v m="$max" -v c="$cds" -v t="$threads" -v n="$(grep -vc "^#" /tmp/floor.classlist)" -v min="$minutes" \
+        "BEGIN { printf \"%-46s %5.1f MiB after %d min (largest %.1f), %d threads, %d classes archived, archive %.1f MiB resident\\n\", v, r / 1024, min, m / 1024, t, n, c / 1024 }"' \
+      _ "$flags" "$variant" "$MINUTES"
+  done
+  exit 0
+fi
 
 # keeper's JVM: the launcher execs java, so the java process is the only one naming keeper.jar.
 keeper_pid() { on "$1" 'pgrep -f "^java .*keeper\.jar run"'; }
@@ -171,7 +220,7 @@ on node1 'pid=$(pgrep -f "^java .*keeper\.jar run")
       if /^-\s+(.+?) \(reserved=\d+(?:KB)?, committed=(\d+)(KB)?\)/ && $2 * ($3 ? 1024 : 1) >= 102400'"'"'
   sed -n "s/^ *(classes #\([0-9]*\))/  classes (instance and array) at exit: \1/p" /var/log/keeper.log | tail -1'
 if [[ -n ${CLASSLIST:-} ]]; then
-  { echo "# keeper: the classes node1's keeper loaded in 60 s of bench/pair-footprint.sh (HTTP=${HTTP:-0}), for conf/keeper-cds"
+  { echo "# keeper: the classes node1's keeper loaded in 60 s of bench/pair-footprint.sh (HTTP=${HTTP:-0}, AUTH=${AUTH:-scram-sha-256}), for conf/keeper-cds"
     on node1 'cat /tmp/keeper.classlist'; } > "$CLASSLIST"
   echo "classes loaded by node1's keeper in 60 s written to $CLASSLIST ($(wc -l < "$CLASSLIST") lines)"
 fi
